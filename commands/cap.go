@@ -1,0 +1,81 @@
+package commands
+
+import (
+	"strconv"
+	"strings"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+// handleCap implements IRCv3 capability negotiation (CAP LS/LIST/REQ/END).
+// A client that starts negotiating before registration is held until END.
+func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
+	sub := strings.ToUpper(m.Params[0])
+	switch sub {
+	case "LS":
+		if !c.Registered {
+			c.CapHeld = true
+		}
+		version := 301
+		if v, err := strconv.Atoi(m.Param(1)); err == nil && v > version {
+			version = v
+		}
+		if version >= 302 {
+			c.CapVersion = 302
+			c.Caps = c.Caps.With(state.CapCapNotify, true)
+		} else if c.CapVersion == 0 {
+			c.CapVersion = 301
+		}
+		capReply(w, c, "LS", strings.Join(state.CapNames(), " "))
+	case "LIST":
+		capReply(w, c, "LIST", strings.Join(c.Caps.Names(), " "))
+	case "REQ":
+		if !c.Registered {
+			c.CapHeld = true
+		}
+		requested := m.Param(1)
+		caps, ok := parseCapRequest(c.Caps, requested)
+		if !ok {
+			capReply(w, c, "NAK", requested)
+			return nil
+		}
+		c.Caps = caps
+		capReply(w, c, "ACK", requested)
+	case "END":
+		if c.Registered {
+			return nil
+		}
+		c.CapHeld = false
+		return tryRegister(w, c)
+	default:
+		return numeric(state.ErrInvalidCapCmd, m.Params[0], "Invalid CAP command")
+	}
+	return nil
+}
+
+// parseCapRequest applies a REQ list ("a -b c") to have. It is all or
+// nothing: one unknown name refuses the whole request.
+func parseCapRequest(have state.CapSet, req string) (state.CapSet, bool) {
+	names := strings.Fields(req)
+	if len(names) == 0 {
+		return have, false
+	}
+	for _, name := range names {
+		on := true
+		if strings.HasPrefix(name, "-") {
+			on, name = false, name[1:]
+		}
+		cp, ok := state.CapByName(name)
+		if !ok {
+			return have, false
+		}
+		have = have.With(cp, on)
+	}
+	return have, true
+}
+
+func capReply(w *state.World, c *state.Client, sub, list string) {
+	w.ServerMessage(c, "CAP", c.DisplayNick(), sub, list)
+}

@@ -1,0 +1,130 @@
+package commands
+
+import (
+	"strconv"
+	"strings"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
+	ch := w.Channel(m.Params[0])
+	if ch == nil || (ch.Modes&state.ChanSecret != 0 && ch.Membership(c) == nil) {
+		return numeric(irc.ERR_NOSUCHCHANNEL, m.Params[0], "No such channel")
+	}
+	if len(m.Params) < 2 {
+		if ch.Topic == "" {
+			w.Numeric(c, irc.RPL_NOTOPIC, ch.Name, "No topic is set")
+			return nil
+		}
+		sendTopic(w, c, ch)
+		return nil
+	}
+	mem := ch.Membership(c)
+	if mem == nil {
+		return numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel")
+	}
+	if ch.Modes&state.ChanTopicLock != 0 && !mem.Op {
+		return numeric(irc.ERR_CHANOPRIVSNEEDED, ch.Name, "You're not channel operator")
+	}
+	topic := truncateUTF8(m.Params[1], w.Config.Limits.TopicLength)
+	ch.Topic = topic
+	ch.TopicSetBy = c.Prefix()
+	ch.TopicSetAt = timeNow()
+	w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "TOPIC", Params: []string{ch.Name, topic}}, nil).ToChannel(ch, nil, 0)
+	return nil
+}
+
+func sendTopic(w *state.World, c *state.Client, ch *state.Channel) {
+	w.Numeric(c, irc.RPL_TOPIC, ch.Name, ch.Topic)
+	w.Numeric(c, state.RplTopicWhoTime, ch.Name, ch.TopicSetBy, strconv.FormatInt(ch.TopicSetAt.Unix(), 10))
+}
+
+func handleNames(w *state.World, c *state.Client, m *irc.Message) error {
+	if len(m.Params) == 0 || m.Params[0] == "" {
+		w.Numeric(c, irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+		return nil
+	}
+	for _, name := range splitList(m.Params[0]) {
+		ch := w.Channel(name)
+		if ch == nil || !canSee(c, ch) {
+			w.Numeric(c, irc.RPL_ENDOFNAMES, name, "End of /NAMES list")
+			continue
+		}
+		sendNames(w, c, ch)
+	}
+	return nil
+}
+
+// canSee reports whether c may see ch in NAMES, LIST, WHOIS and WHO: +s
+// channels are visible to their members only.
+func canSee(c *state.Client, ch *state.Channel) bool {
+	return ch.Modes&state.ChanSecret == 0 || ch.Membership(c) != nil
+}
+
+// sendNames sends 353 lines, split to fit 512 bytes, then 366. Members with
+// +i are hidden from non-members.
+func sendNames(w *state.World, c *state.Client, ch *state.Channel) {
+	symbol := "="
+	if ch.Modes&state.ChanSecret != 0 {
+		symbol = "@"
+	}
+	isMember := ch.Membership(c) != nil
+	multi := c.Caps.Has(state.CapMultiPrefix)
+	userhost := c.Caps.Has(state.CapUserhostInNames)
+	// room for ":server 353 nick = #chan :" and CRLF
+	budget := state.MaxLineBytes - len(w.Config.Server.Name) - len(c.DisplayNick()) - len(ch.Name) - 16
+	var names []string
+	size := 0
+	flush := func() {
+		if len(names) > 0 {
+			w.Numeric(c, irc.RPL_NAMREPLY, symbol, ch.Name, strings.Join(names, " "))
+			names, size = names[:0], 0
+		}
+	}
+	for _, member := range ch.SortedMembers() {
+		if !isMember && member.Modes&state.UserInvisible != 0 {
+			continue
+		}
+		entry := ch.Membership(member).Prefixes(multi) + member.Nick
+		if userhost {
+			entry += "!" + member.User + "@" + member.Host
+		}
+		if size+len(entry)+1 > budget {
+			flush()
+		}
+		names = append(names, entry)
+		size += len(entry) + 1
+	}
+	flush()
+	w.Numeric(c, irc.RPL_ENDOFNAMES, ch.Name, "End of /NAMES list")
+}
+
+func handleList(w *state.World, c *state.Client, m *irc.Message) error {
+	var chans []*state.Channel
+	if name := m.Param(0); name != "" && !strings.HasPrefix(name, "<") && !strings.HasPrefix(name, ">") {
+		for _, n := range splitList(name) {
+			if ch := w.Channel(n); ch != nil {
+				chans = append(chans, ch)
+			}
+		}
+	} else {
+		chans = sortedChannels(w)
+	}
+	sendChannelList(w, c, chans)
+	return nil
+}
+
+// sendChannelList answers with 321, a 322 for each channel c may see, 323.
+func sendChannelList(w *state.World, c *state.Client, chans []*state.Channel) {
+	w.Numeric(c, irc.RPL_LISTSTART, "Channel", "Users  Name")
+	for _, ch := range chans {
+		if !canSee(c, ch) {
+			continue
+		}
+		w.Numeric(c, irc.RPL_LIST, ch.Name, strconv.Itoa(len(ch.Members())), ch.Topic)
+	}
+	w.Numeric(c, irc.RPL_LISTEND, "End of /LIST")
+}

@@ -1,0 +1,122 @@
+package commands
+
+import (
+	"strings"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+func handleJoin(w *state.World, c *state.Client, m *irc.Message) error {
+	if m.Params[0] == "0" {
+		for _, ch := range memberChannels(c) {
+			part(w, c, ch, "Left all channels")
+		}
+		return nil
+	}
+	keys := strings.Split(m.Param(1), ",")
+	for i, name := range splitList(m.Params[0]) {
+		key := ""
+		if i < len(keys) {
+			key = keys[i]
+		}
+		sendError(w, c, joinOne(w, c, name, key))
+	}
+	return nil
+}
+
+// joinOne joins c to one channel, creating it (with c as operator) if new.
+func joinOne(w *state.World, c *state.Client, name, key string) error {
+	if !validChannel(name, w.Config.Limits.ChannelLength) {
+		return numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel")
+	}
+	ch := w.Channel(name)
+	if ch != nil && ch.Membership(c) != nil {
+		return nil
+	}
+	op := false
+	if ch == nil {
+		ch = w.CreateChannel(name)
+		applyDefaultModes(ch, w.Config.Channels.DefaultModes)
+		op = true
+	} else if err := checkJoin(w, c, ch, key); err != nil {
+		return err
+	}
+	delete(ch.Invited, state.Fold(c.Nick))
+	w.AddMember(ch, c, state.Membership{Op: op})
+
+	plain := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name}}, nil)
+	extended := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name, "*", c.Realname}}, nil)
+	var away *state.Fanout
+	if c.Away != "" {
+		away = w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "AWAY", Params: []string{c.Away}}, nil)
+	}
+	for member := range ch.Members() {
+		if member.Caps.Has(state.CapExtendedJoin) {
+			extended.To(member)
+		} else {
+			plain.To(member)
+		}
+		if away != nil && member != c && member.Caps.Has(state.CapAwayNotify) {
+			away.To(member)
+		}
+	}
+	if ch.Topic != "" {
+		sendTopic(w, c, ch)
+	}
+	sendNames(w, c, ch)
+	return nil
+}
+
+// checkJoin applies a channel's entry modes: bans, +i, +k, +l. An INVITE
+// lets its target past +i, once.
+func checkJoin(w *state.World, c *state.Client, ch *state.Channel, key string) error {
+	switch {
+	case isBanned(ch, c):
+		return numeric(irc.ERR_BANNEDFROMCHAN, ch.Name, "Cannot join channel (+b)")
+	case ch.Modes&state.ChanInviteOnly != 0 && !ch.Invited[state.Fold(c.Nick)]:
+		return numeric(irc.ERR_INVITEONLYCHAN, ch.Name, "Cannot join channel (+i)")
+	case ch.Modes&state.ChanKeyed != 0 && key != ch.Key:
+		return numeric(irc.ERR_BADCHANNELKEY, ch.Name, "Cannot join channel (+k)")
+	case ch.Modes&state.ChanLimited != 0 && len(ch.Members()) >= ch.Limit:
+		return numeric(irc.ERR_CHANNELISFULL, ch.Name, "Cannot join channel (+l)")
+	}
+	return nil
+}
+
+func handlePart(w *state.World, c *state.Client, m *irc.Message) error {
+	reason := m.Param(1)
+	for _, name := range splitList(m.Params[0]) {
+		ch := w.Channel(name)
+		switch {
+		case ch == nil:
+			sendError(w, c, numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel"))
+		case ch.Membership(c) == nil:
+			sendError(w, c, numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel"))
+		default:
+			part(w, c, ch, reason)
+		}
+	}
+	return nil
+}
+
+// part tells the channel (c included) that c leaves, then removes c.
+func part(w *state.World, c *state.Client, ch *state.Channel, reason string) {
+	params := []string{ch.Name}
+	if reason != "" {
+		params = append(params, truncateUTF8(reason, w.Config.Limits.KickLength))
+	}
+	msg := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "PART", Params: params}, nil)
+	msg.ToChannel(ch, nil, 0)
+	w.RemoveMember(ch, c)
+}
+
+// memberChannels copies c's channels, for loops that leave them.
+func memberChannels(c *state.Client) []*state.Channel {
+	list := make([]*state.Channel, 0, len(c.Channels()))
+	for ch := range c.Channels() {
+		list = append(list, ch)
+	}
+	return list
+}

@@ -1,0 +1,162 @@
+package commands
+
+import (
+	"strconv"
+	"strings"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+func handleMode(w *state.World, c *state.Client, m *irc.Message) error {
+	if isChannel(m.Params[0]) {
+		return channelMode(w, c, m)
+	}
+	return userMode(w, c, m)
+}
+
+// userMode queries or changes the client's own modes (+i, +w; +o only
+// through OPER, though a client may drop it).
+func userMode(w *state.World, c *state.Client, m *irc.Message) error {
+	target := w.ClientByNick(m.Params[0])
+	if target == nil {
+		return numeric(irc.ERR_NOSUCHNICK, m.Params[0], "No such nick/channel")
+	}
+	if target != c {
+		return numeric(irc.ERR_USERSDONTMATCH, "Cant change mode for other users")
+	}
+	if len(m.Params) < 2 {
+		w.Numeric(c, irc.RPL_UMODEIS, c.Modes.String())
+		return nil
+	}
+	var added, removed []byte
+	unknown := false
+	adding := true
+	for i := 0; i < len(m.Params[1]); i++ {
+		letter := m.Params[1][i]
+		switch letter {
+		case '+':
+			adding = true
+			continue
+		case '-':
+			adding = false
+			continue
+		}
+		mode := state.UserModeFor(letter)
+		if mode == 0 {
+			unknown = true
+			continue
+		}
+		has := c.Modes&mode != 0
+		switch {
+		case adding && !has && mode != state.UserOper:
+			c.Modes |= mode
+			added = append(added, letter)
+		case !adding && has:
+			if mode == state.UserOper {
+				w.SetOper(c, false)
+			} else {
+				c.Modes &^= mode
+			}
+			removed = append(removed, letter)
+		}
+	}
+	if unknown {
+		sendError(w, c, numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag"))
+	}
+	if change := modeChange(added, removed); change != "" {
+		w.SendMessage(c, &irc.Message{Prefix: prefixOf(c), Command: "MODE", Params: []string{c.Nick, change}})
+	}
+	return nil
+}
+
+// modeChange renders "+ab-c" from the letters added and removed.
+func modeChange(added, removed []byte) string {
+	s := ""
+	if len(added) > 0 {
+		s += "+" + string(added)
+	}
+	if len(removed) > 0 {
+		s += "-" + string(removed)
+	}
+	return s
+}
+
+// channelMode queries a channel's modes or, for its operators, changes them.
+func channelMode(w *state.World, c *state.Client, m *irc.Message) error {
+	ch := w.Channel(m.Params[0])
+	if ch == nil || !canSee(c, ch) {
+		return numeric(irc.ERR_NOSUCHCHANNEL, m.Params[0], "No such channel")
+	}
+	mem := ch.Membership(c)
+	if len(m.Params) < 2 {
+		modes, params := ch.ModeString(mem != nil)
+		w.Numeric(c, irc.RPL_CHANNELMODEIS, append([]string{ch.Name, modes}, params...)...)
+		w.Numeric(c, state.RplCreationTime, ch.Name, strconv.FormatInt(ch.Created.Unix(), 10))
+		return nil
+	}
+	return changeChannelModes(w, c, ch, mem, m.Params[1], m.Params[2:])
+}
+
+// applyDefaultModes sets the flag modes of [channels] default_modes on a
+// new channel (validated by conf to be "+" and flag letters).
+func applyDefaultModes(ch *state.Channel, modes string) {
+	for i := 0; i < len(modes); i++ {
+		ch.Modes |= state.ChanModeFor(modes[i]) &^ (state.ChanKeyed | state.ChanLimited)
+	}
+}
+
+// isBanned reports whether c matches one of ch's ban masks.
+func isBanned(ch *state.Channel, c *state.Client) bool {
+	if len(ch.Bans) == 0 {
+		return false
+	}
+	who := state.Fold(c.Prefix())
+	for _, b := range ch.Bans {
+		if wildcardMatch(state.Fold(b.Mask), who) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcardMatch matches s against a mask where '*' is any run and '?' any
+// one byte.
+func wildcardMatch(mask, s string) bool {
+	star, starS := -1, 0
+	i, j := 0, 0
+	for j < len(s) {
+		switch {
+		case i < len(mask) && (mask[i] == '?' || mask[i] == s[j]):
+			i++
+			j++
+		case i < len(mask) && mask[i] == '*':
+			star, starS = i, j
+			i++
+		case star >= 0:
+			starS++
+			i, j = star+1, starS
+		default:
+			return false
+		}
+	}
+	for i < len(mask) && mask[i] == '*' {
+		i++
+	}
+	return i == len(mask)
+}
+
+// normalizeMask completes a ban mask to nick!user@host form.
+func normalizeMask(mask string) string {
+	if !strings.Contains(mask, "!") && !strings.Contains(mask, "@") {
+		return mask + "!*@*"
+	}
+	if !strings.Contains(mask, "!") {
+		return "*!" + mask
+	}
+	if !strings.Contains(mask, "@") {
+		return mask + "@*"
+	}
+	return mask
+}

@@ -1,0 +1,160 @@
+package commands
+
+import (
+	"strings"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+func handlePrivmsg(w *state.World, c *state.Client, m *irc.Message) error {
+	return relay(w, c, m, "PRIVMSG")
+}
+
+func handleNotice(w *state.World, c *state.Client, m *irc.Message) error {
+	return relay(w, c, m, "NOTICE")
+}
+
+func handleTagmsg(w *state.World, c *state.Client, m *irc.Message) error {
+	return relay(w, c, m, "TAGMSG")
+}
+
+// relay delivers PRIVMSG, NOTICE or TAGMSG to each target. NOTICE never
+// draws an automatic reply (RFC 2812 3.3.2), so its refusals are dropped.
+func relay(w *state.World, c *state.Client, m *irc.Message, verb string) error {
+	report := func(err error) {
+		if verb != "NOTICE" {
+			sendError(w, c, err)
+		}
+	}
+	if len(m.Params) == 0 || m.Params[0] == "" {
+		report(numeric(irc.ERR_NORECIPIENT, "No recipient given ("+verb+")"))
+		return nil
+	}
+	text := ""
+	if verb != "TAGMSG" {
+		if len(m.Params) < 2 || m.Params[1] == "" {
+			report(numeric(irc.ERR_NOTEXTTOSEND, "No text to send"))
+			return nil
+		}
+		text = m.Params[1]
+	}
+	targets := splitList(m.Params[0])
+	if len(targets) > maxTargets {
+		report(numeric(irc.ERR_TOOMANYTARGETS, m.Params[0], "Too many targets"))
+		return nil
+	}
+	tags := clientTags(m.Tags)
+	if verb == "PRIVMSG" || verb == "NOTICE" {
+		c.LastActive = timeNow()
+	}
+	for _, target := range targets {
+		report(relayOne(w, c, verb, target, text, tags))
+	}
+	return nil
+}
+
+func relayOne(w *state.World, c *state.Client, verb, target, text string, tags irc.Tags) error {
+	params := []string{target, text}
+	if verb == "TAGMSG" {
+		params = params[:1]
+	}
+	if isChannel(target) {
+		ch := w.Channel(target)
+		if ch == nil || !canSee(c, ch) {
+			return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
+		}
+		if err := checkSpeak(c, ch); err != nil {
+			return err
+		}
+		params[0] = ch.Name
+		out := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}, tags)
+		if err := checkRelayLength(out); err != nil {
+			return err
+		}
+		need := state.Cap(0)
+		if verb == "TAGMSG" {
+			need = state.CapMessageTags
+		}
+		out.ToChannel(ch, c, need)
+		echo(c, out)
+		return nil
+	}
+	to := w.ClientByNick(target)
+	if to == nil {
+		return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
+	}
+	params[0] = to.Nick
+	out := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}, tags)
+	if err := checkRelayLength(out); err != nil {
+		return err
+	}
+	if verb != "TAGMSG" || to.Caps.Has(state.CapMessageTags) {
+		out.To(to)
+	}
+	if to != c {
+		echo(c, out)
+	}
+	if verb == "PRIVMSG" && to.Away != "" {
+		w.Numeric(c, irc.RPL_AWAY, to.Nick, to.Away)
+	}
+	return nil
+}
+
+// echo sends the sender its own message when it negotiated echo-message.
+func echo(c *state.Client, out *state.Fanout) {
+	if c.Caps.Has(state.CapEchoMessage) {
+		out.To(c)
+	}
+}
+
+// checkRelayLength refuses a message that would pass 512 bytes once the
+// sender's nick!user@host is put in front of it: relaying it cut short
+// would lose what the server accepted.
+func checkRelayLength(out *state.Fanout) error {
+	line := out.Line(0)
+	if len(line) > state.MaxLineBytes {
+		return numeric(state.ErrInputTooLong, "Message too long to relay: "+
+			itoa(len(line)-state.MaxLineBytes)+" bytes over the 512-byte line limit")
+	}
+	return nil
+}
+
+// checkSpeak applies +n, +m and bans to a message for a channel.
+func checkSpeak(c *state.Client, ch *state.Channel) error {
+	mem := ch.Membership(c)
+	switch {
+	case mem == nil && ch.Modes&state.ChanNoOutside != 0:
+		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+n)")
+	case ch.Modes&state.ChanModerated != 0 && (mem == nil || !mem.Op && !mem.Voice):
+		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+m)")
+	case (mem == nil || !mem.Op && !mem.Voice) && isBanned(ch, c):
+		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+b)")
+	}
+	return nil
+}
+
+// clientTags keeps the client-only tags ("+name") that message-tags relays.
+func clientTags(tags irc.Tags) irc.Tags {
+	var out irc.Tags
+	for k, v := range tags {
+		if strings.HasPrefix(k, "+") && validTagKey(k) {
+			if out == nil {
+				out = irc.Tags{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func validTagKey(k string) bool {
+	for i := 1; i < len(k); i++ {
+		ch := k[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '/' || ch == '.') {
+			return false
+		}
+	}
+	return len(k) > 1
+}

@@ -1,0 +1,85 @@
+package commands
+
+import (
+	"crypto/subtle"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+func handlePass(w *state.World, c *state.Client, m *irc.Message) error {
+	if c.Registered {
+		return numeric(irc.ERR_ALREADYREGISTERED, "You may not reregister")
+	}
+	want := w.Config.Server.Password
+	c.PassOK = want == "" || subtle.ConstantTimeCompare([]byte(m.Params[0]), []byte(want)) == 1
+	return nil
+}
+
+func handleUser(w *state.World, c *state.Client, m *irc.Message) error {
+	if c.Registered || c.User != "" {
+		return numeric(irc.ERR_ALREADYREGISTERED, "You may not reregister")
+	}
+	user := cleanUser(m.Params[0])
+	if user == "" || m.Params[3] == "" {
+		return numeric(irc.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+	}
+	c.User = user
+	c.Realname = truncateUTF8(m.Params[3], realnameLen)
+	return tryRegister(w, c)
+}
+
+// realnameLen caps the realname (gecos) so replies carrying it fit a line.
+const realnameLen = 150
+
+func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
+	nick := m.Params[0]
+	if nick == "" {
+		return numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
+	}
+	if !validNick(nick, w.Config.Limits.NickLength) {
+		return numeric(irc.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+	}
+	if w.NickInUse(nick, c) {
+		return numeric(irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+	}
+	if !c.Registered {
+		w.SetNick(c, nick)
+		return tryRegister(w, c)
+	}
+	if nick == c.Nick {
+		return nil
+	}
+	change := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "NICK", Params: []string{nick}}, nil)
+	change.To(c)
+	change.ToNeighbours(c, 0)
+	w.Log.Info("nick", "id", c.ID, "old", c.Nick, "new", nick)
+	w.SetNick(c, nick)
+	return nil
+}
+
+// tryRegister completes registration once NICK and USER are in and any CAP
+// negotiation has ended.
+func tryRegister(w *state.World, c *state.Client) error {
+	if c.Registered || c.Nick == "" || c.User == "" || c.CapHeld {
+		return nil
+	}
+	if w.Config.Server.Password != "" && !c.PassOK {
+		w.Numeric(c, irc.ERR_PASSWDMISMATCH, "Password incorrect")
+		w.Quit(c, "Bad password")
+		return nil
+	}
+	w.Register(c)
+	w.Log.Info("registered", "id", c.ID, "nick", c.Nick, "user", c.User, "host", c.Host)
+	sendWelcome(w, c)
+	if lobby := w.Config.Server.Lobby; lobby != "" {
+		sendError(w, c, joinOne(w, c, lobby, ""))
+	}
+	return nil
+}
+
+// prefixOf is the client's nick!user@host as a message source.
+func prefixOf(c *state.Client) *irc.Prefix {
+	return &irc.Prefix{Name: c.Nick, User: c.User, Host: c.Host}
+}

@@ -1,0 +1,58 @@
+package commands
+
+import (
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+func handlePing(w *state.World, c *state.Client, m *irc.Message) error {
+	if m.Params[0] == "" {
+		return numeric(irc.ERR_NOORIGIN, "No origin specified")
+	}
+	w.ServerMessage(c, "PONG", w.Config.Server.Name, m.Params[0])
+	return nil
+}
+
+// handlePong accepts the client's answer to a keepalive PING; the reader
+// already counted the line as activity, so there is nothing else to do.
+func handlePong(w *state.World, c *state.Client, m *irc.Message) error { return nil }
+
+func handleQuit(w *state.World, c *state.Client, m *irc.Message) error {
+	reason := "Client Quit"
+	if r := m.Param(0); r != "" {
+		reason = "Quit: " + truncateUTF8(r, w.Config.Limits.KickLength)
+	}
+	w.Quit(c, reason)
+	return nil
+}
+
+func handleAway(w *state.World, c *state.Client, m *irc.Message) error {
+	msg := truncateUTF8(m.Param(0), w.Config.Limits.AwayLength)
+	c.Away = msg
+	params := []string{}
+	if msg == "" {
+		w.Numeric(c, irc.RPL_UNAWAY, "You are no longer marked as being away")
+	} else {
+		params = append(params, msg)
+		w.Numeric(c, irc.RPL_NOWAWAY, "You have been marked as being away")
+	}
+	w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "AWAY", Params: params}, nil).ToNeighbours(c, state.CapAwayNotify)
+	return nil
+}
+
+// handleSetname changes the realname (IRCv3 setname), telling the client
+// and those who share a channel with it and negotiated setname.
+func handleSetname(w *state.World, c *state.Client, m *irc.Message) error {
+	name := m.Params[0]
+	if name == "" || len(name) > realnameLen {
+		return fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
+	}
+	c.Realname = name
+	out := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "SETNAME", Params: []string{name}}, nil)
+	out.ToNeighbours(c, state.CapSetname)
+	if c.Caps.Has(state.CapSetname) {
+		out.To(c)
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package commands
+
+// newTable builds the dispatch table: verb, handler, minimum parameters,
+// whether it works before registration, and its HELP lines.
+func newTable() table {
+	t := table{
+		"PASS":     {handle: handlePass, minParams: 1, preReg: true, usage: "PASS <password>", help: "Give the server password (before NICK/USER)."},
+		"NICK":     {handle: handleNick, minParams: 1, preReg: true, usage: "NICK <nick>", help: "Choose or change your nickname."},
+		"USER":     {handle: handleUser, minParams: 4, preReg: true, usage: "USER <user> 0 * :<real name>", help: "Register your username and real name."},
+		"CAP":      {handle: handleCap, minParams: 1, preReg: true, usage: "CAP LS|LIST|REQ|END [...]", help: "Negotiate IRCv3 capabilities."},
+		"PING":     {handle: handlePing, minParams: 1, preReg: true, usage: "PING <token>", help: "Ask the server to answer PONG <token>."},
+		"PONG":     {handle: handlePong, minParams: 0, preReg: true, usage: "PONG <token>", help: "Answer the server's PING."},
+		"QUIT":     {handle: handleQuit, minParams: 0, preReg: true, usage: "QUIT [:<reason>]", help: "Leave the server; others see the reason."},
+		"JOIN":     {handle: handleJoin, minParams: 1, usage: "JOIN <#channel>[,<#channel>...] [<key>...] | JOIN 0", help: "Join channels, creating new ones; JOIN 0 leaves all."},
+		"PART":     {handle: handlePart, minParams: 1, usage: "PART <#channel>[,...] [:<reason>]", help: "Leave channels."},
+		"PRIVMSG":  {handle: handlePrivmsg, minParams: 0, usage: "PRIVMSG <target>[,...] :<text>", help: "Send a message to users or channels."},
+		"NOTICE":   {handle: handleNotice, minParams: 0, usage: "NOTICE <target>[,...] :<text>", help: "Send a notice (never answered automatically)."},
+		"TAGMSG":   {handle: handleTagmsg, minParams: 0, usage: "@tags TAGMSG <target>", help: "Send only message tags (IRCv3 message-tags)."},
+		"NAMES":    {handle: handleNames, minParams: 0, usage: "NAMES [<#channel>[,...]]", help: "List who is in a channel."},
+		"LIST":     {handle: handleList, minParams: 0, usage: "LIST [<#channel>[,...]]", help: "List channels with member counts and topics."},
+		"TOPIC":    {handle: handleTopic, minParams: 1, usage: "TOPIC <#channel> [:<topic>]", help: "Show or set a channel's topic."},
+		"MODE":     {handle: handleMode, minParams: 1, usage: "MODE <nick|#channel> [<modes> [<args>...]]", help: "Show or change user or channel modes."},
+		"WHO":      {handle: handleWho, minParams: 0, usage: "WHO <#channel|mask>", help: "List users in a channel or matching a mask."},
+		"WHOIS":    {handle: handleWhois, minParams: 1, usage: "WHOIS <nick>", help: "Show who a user is and where they are."},
+		"WHOWAS":   {handle: handleWhowas, minParams: 1, usage: "WHOWAS <nick> [<count>]", help: "Show who used a nickname that is gone."},
+		"AWAY":     {handle: handleAway, minParams: 0, usage: "AWAY [:<message>]", help: "Mark yourself away (no message: back)."},
+		"ISON":     {handle: handleIson, minParams: 1, usage: "ISON <nick> [<nick>...]", help: "Ask which of these nicks are online."},
+		"USERHOST": {handle: handleUserhost, minParams: 1, usage: "USERHOST <nick> [<nick>...]", help: "Show user@host for up to five nicks."},
+		"MOTD":     {handle: handleMotd, minParams: 0, usage: "MOTD", help: "Show the message of the day."},
+		"LUSERS":   {handle: handleLusers, minParams: 0, usage: "LUSERS", help: "Show how many users and channels there are."},
+		"VERSION":  {handle: handleVersion, minParams: 0, usage: "VERSION", help: "Show the server's version."},
+		"TIME":     {handle: handleTime, minParams: 0, usage: "TIME", help: "Show the server's local time."},
+		"SETNAME":  {handle: handleSetname, minParams: 1, usage: "SETNAME :<real name>", help: "Change your real name (IRCv3 setname)."},
+		"PM":       {handle: handlePM, minParams: 2, usage: "PM <nick> <message>", help: "Course: send a private message to a user."},
+		"CG":       {handle: handleCG, minParams: 1, usage: "CG <group>", help: "Course: create a group (a channel) and join it."},
+		"JG":       {handle: handleJG, minParams: 1, usage: "JG <group> [<key>]", help: "Course: join an existing group."},
+		"LG":       {handle: handleLG, minParams: 1, usage: "LG <group> [<reason>]", help: "Course: leave a group."},
+		"GC":       {handle: handleGC, minParams: 2, usage: "GC <group> <message>", help: "Course: send a message to a group."},
+		"LISTG":    {handle: handleListg, minParams: 0, usage: "LISTG", help: "Course: list the groups you are in."},
+		"GROUPS":   {handle: handleGroups, minParams: 0, usage: "GROUPS", help: "Course: list every group with its member count."},
+		"ONLINE":   {handle: handleOnline, minParams: 0, usage: "ONLINE", help: "Course: list everyone online."},
+	}
+	t["HELP"] = command{handle: t.handleHelp, minParams: 0, preReg: true, usage: "HELP [<command>]", help: "List every command, or explain one."}
+	return t
+}

@@ -1,0 +1,96 @@
+package commands
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+// sendWelcome sends the registration burst: 001-004, 005, LUSERS, MOTD.
+func sendWelcome(w *state.World, c *state.Client) {
+	cfg := w.Config
+	w.Numeric(c, irc.RPL_WELCOME, fmt.Sprintf("Welcome to the %s Network, %s", cfg.Server.Network, c.Prefix()))
+	w.Numeric(c, irc.RPL_YOURHOST, fmt.Sprintf("Your host is %s, running version %s", cfg.Server.Name, Version))
+	w.Numeric(c, irc.RPL_CREATED, "This server was created "+w.Started.UTC().Format("Mon Jan 2 2006 at 15:04:05 UTC"))
+	w.Numeric(c, irc.RPL_MYINFO, cfg.Server.Name, Version, userModes, channelModes, channelModesWithParam)
+	sendISupport(w, c)
+	sendLusers(w, c)
+	sendMOTD(w, c)
+}
+
+// The modes chatd implements, as 004 and CHANMODES advertise them.
+const (
+	userModes             = "iow"
+	channelModes          = "biklmnostv"
+	channelModesWithParam = "bklov"
+	maxModesPerLine       = 4
+	maxListEntries        = 100
+	maxTargets            = 4
+)
+
+// isupportTokens returns RPL_ISUPPORT's tokens, each true of this server.
+func isupportTokens(w *state.World) []string {
+	l := w.Config.Limits
+	return []string{
+		"AWAYLEN=" + strconv.Itoa(l.AwayLength),
+		"CASEMAPPING=rfc1459",
+		"CHANLIMIT=#:",
+		"CHANMODES=b,k,l,imnst",
+		"CHANNELLEN=" + strconv.Itoa(l.ChannelLength),
+		"CHANTYPES=#",
+		"ELIST=",
+		"HOSTLEN=64",
+		"KICKLEN=" + strconv.Itoa(l.KickLength),
+		"MAXLIST=b:" + strconv.Itoa(maxListEntries),
+		"MAXTARGETS=" + strconv.Itoa(maxTargets),
+		"MODES=" + strconv.Itoa(maxModesPerLine),
+		"NETWORK=" + w.Config.Server.Network,
+		"NICKLEN=" + strconv.Itoa(l.NickLength),
+		"PREFIX=(ov)@+",
+		"SAFELIST",
+		"TARGMAX=JOIN:,KICK:1,LIST:,NAMES:,NOTICE:" + strconv.Itoa(maxTargets) + ",PART:,PRIVMSG:" + strconv.Itoa(maxTargets) + ",TAGMSG:" + strconv.Itoa(maxTargets) + ",WHOIS:1",
+		"TOPICLEN=" + strconv.Itoa(l.TopicLength),
+		"USERLEN=" + strconv.Itoa(userLen),
+	}
+}
+
+// sendISupport sends 005 lines of at most 13 tokens each.
+func sendISupport(w *state.World, c *state.Client) {
+	tokens := isupportTokens(w)
+	for len(tokens) > 0 {
+		n := min(13, len(tokens))
+		params := append(append([]string{}, tokens[:n]...), "are supported by this server")
+		w.Numeric(c, irc.RPL_ISUPPORT, params...)
+		tokens = tokens[n:]
+	}
+}
+
+func sendLusers(w *state.World, c *state.Client) {
+	users := w.UserCount()
+	invisible := w.InvisibleCount()
+	w.Numeric(c, irc.RPL_LUSERCLIENT, fmt.Sprintf("There are %d users and %d invisible on 1 servers", users-invisible, invisible))
+	w.Numeric(c, irc.RPL_LUSEROP, strconv.Itoa(w.OperCount()), "operator(s) online")
+	w.Numeric(c, irc.RPL_LUSERUNKNOWN, strconv.Itoa(w.UnknownCount()), "unknown connection(s)")
+	w.Numeric(c, irc.RPL_LUSERCHANNELS, strconv.Itoa(len(w.Channels())), "channels formed")
+	w.Numeric(c, irc.RPL_LUSERME, fmt.Sprintf("I have %d clients and 0 servers", users))
+	u, max := strconv.Itoa(users), strconv.Itoa(w.MaxUsers())
+	w.Numeric(c, state.RplLocalUsers, u, max, fmt.Sprintf("Current local users %s, max %s", u, max))
+	w.Numeric(c, state.RplGlobalUsers, u, max, fmt.Sprintf("Current global users %s, max %s", u, max))
+}
+
+func sendMOTD(w *state.World, c *state.Client) {
+	lines := w.Config.MOTDLines()
+	if len(lines) == 0 {
+		w.Numeric(c, irc.ERR_NOMOTD, "MOTD File is missing")
+		return
+	}
+	w.Numeric(c, irc.RPL_MOTDSTART, "- "+w.Config.Server.Name+" Message of the day - ")
+	for _, l := range lines {
+		w.Numeric(c, irc.RPL_MOTD, "- "+strings.TrimRight(l, "\r"))
+	}
+	w.Numeric(c, irc.RPL_ENDOFMOTD, "End of /MOTD command.")
+}

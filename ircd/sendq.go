@@ -1,0 +1,124 @@
+package ircd
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// sendQueue is a connection's outgoing lines. Enqueue never blocks: it
+// appends under a short lock and, when no writer goroutine is running,
+// starts one. The writer drains everything queued in one writev, and exits
+// when the queue is empty, so an idle connection has no writer at all.
+type sendQueue struct {
+	nc           net.Conn
+	limit        int           // bytes that may wait before the client is dropped
+	writeTimeout time.Duration // how long one batch may take to write
+	flushTimeout time.Duration // how long Close waits for queued lines
+	onClosed     func()        // called once, after the socket is closed
+
+	mu      sync.Mutex
+	lines   [][]byte
+	spare   [][]byte
+	bytes   int
+	writing bool
+	closing bool
+	closed  bool
+}
+
+// Enqueue queues line. It returns false, queueing nothing, when the lines
+// already waiting plus this one would pass the limit.
+func (q *sendQueue) Enqueue(line []byte) bool {
+	q.mu.Lock()
+	if q.closing {
+		q.mu.Unlock()
+		return true
+	}
+	if q.bytes+len(line) > q.limit {
+		q.mu.Unlock()
+		return false
+	}
+	q.lines = append(q.lines, line)
+	q.bytes += len(line)
+	if !q.writing {
+		q.writing = true
+		go q.writeLoop()
+	}
+	q.mu.Unlock()
+	return true
+}
+
+// Close flushes what is queued, within flushTimeout, then closes the socket.
+func (q *sendQueue) Close() {
+	q.mu.Lock()
+	if q.closing {
+		q.mu.Unlock()
+		return
+	}
+	q.closing = true
+	_ = q.nc.SetWriteDeadline(time.Now().Add(q.flushTimeout))
+	if !q.writing {
+		q.writing = true
+		go q.writeLoop()
+	}
+	q.mu.Unlock()
+}
+
+// isClosing reports whether Close was called or the socket failed.
+func (q *sendQueue) isClosing() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closing
+}
+
+func (q *sendQueue) writeLoop() {
+	for {
+		q.mu.Lock()
+		if len(q.lines) == 0 {
+			if q.closing {
+				q.finish()
+				return
+			}
+			q.writing = false
+			q.mu.Unlock()
+			return
+		}
+		batch := q.lines
+		q.lines = q.spare[:0]
+		q.bytes = 0
+		closing := q.closing
+		q.mu.Unlock()
+
+		if !closing {
+			_ = q.nc.SetWriteDeadline(time.Now().Add(q.writeTimeout))
+		}
+		bufs := net.Buffers(batch)
+		_, err := bufs.WriteTo(q.nc)
+		clear(batch)
+
+		q.mu.Lock()
+		q.spare = batch[:0]
+		if err != nil {
+			q.closing = true
+			q.lines = nil
+			q.finish()
+			return
+		}
+		q.mu.Unlock()
+	}
+}
+
+// finish closes the socket; called with mu held, releases it.
+func (q *sendQueue) finish() {
+	already := q.closed
+	q.closed = true
+	q.writing = false
+	q.lines, q.spare = nil, nil
+	q.mu.Unlock()
+	if !already {
+		_ = q.nc.Close()
+		if q.onClosed != nil {
+			q.onClosed()
+		}
+	}
+}

@@ -1,0 +1,141 @@
+// Command chatd is a small IRC server: one binary, one config file.
+//
+//	chatd [-config chatd.toml] [-debug]   run the server
+//	chatd mkpasswd                        read a password on stdin, print its bcrypt hash
+//	chatd -version                        print the version
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"chatd/commands"
+	"chatd/conf"
+	"chatd/ircd"
+	"chatd/state"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+const defaultConfigPath = "chatd.toml"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status (2 for a bad
+// config or bad flags).
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "mkpasswd" {
+		return mkpasswd(stdin, stdout, stderr)
+	}
+	flags := flag.NewFlagSet("chatd", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configPath := flags.String("config", defaultConfigPath, "path of the TOML config file")
+	showVersion := flags.Bool("version", false, "print the version and exit")
+	debug := flags.Bool("debug", false, "log at debug level (includes message traffic)")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, commands.Version)
+		return 0
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg, err := loadConfig(*configPath, isFlagSet(flags, "config"), log)
+	if err != nil {
+		fmt.Fprintln(stderr, "chatd:", err)
+		return 2
+	}
+
+	world := state.New(cfg, commands.New(), log)
+	srv, err := ircd.New(cfg, world, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "chatd:", err)
+		return 2
+	}
+	if err := srv.Listen(); err != nil {
+		fmt.Fprintln(stderr, "chatd:", err)
+		return 1
+	}
+	for _, a := range srv.Addrs() {
+		log.Info("listening", "addr", a.String())
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	worldDone := make(chan struct{})
+	go func() { world.Run(); close(worldDone) }()
+	srv.Serve(ctx) // returns once a signal arrived and the listeners closed
+
+	log.Info("shutting down")
+	world.Shutdown("Server shutting down")
+	<-worldDone
+	if !srv.Wait(4 * time.Second) {
+		log.Warn("some connections did not close in time")
+	}
+	return 0
+}
+
+// loadConfig reads the config file. When the default path is absent and no
+// -config was given, chatd runs on built-in defaults and says so.
+func loadConfig(path string, explicit bool, log *slog.Logger) (*conf.Config, error) {
+	cfg, err := conf.Load(path)
+	if err == nil {
+		log.Info("config loaded", "path", path)
+		return cfg, nil
+	}
+	if !explicit && errors.Is(err, fs.ErrNotExist) {
+		log.Info("no config file; using built-in defaults", "path", path)
+		return conf.Default(), nil
+	}
+	return nil, err
+}
+
+func isFlagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// mkpasswd reads one password line from stdin and prints its bcrypt hash,
+// for [[oper]] password_hash.
+func mkpasswd(stdin io.Reader, stdout, stderr io.Writer) int {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintln(stderr, "chatd mkpasswd:", err)
+		return 1
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if password == "" {
+		fmt.Fprintln(stderr, "chatd mkpasswd: empty password")
+		return 2
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		fmt.Fprintln(stderr, "chatd mkpasswd:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, string(hash))
+	return 0
+}

@@ -1,0 +1,124 @@
+package state
+
+import (
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Channel is a group of clients. Only the state goroutine may touch it.
+type Channel struct {
+	Name    string
+	Created time.Time
+
+	Topic      string
+	TopicSetBy string
+	TopicSetAt time.Time
+
+	Modes ChannelModes
+	Key   string
+	Limit int
+	Bans  []ListEntry
+
+	// Invited holds folded nicks invited past +i; an invite is used once.
+	Invited map[string]bool
+
+	members map[*Client]*Membership
+}
+
+// ListEntry is one entry of a channel's ban list.
+type ListEntry struct {
+	Mask  string
+	SetBy string
+	SetAt time.Time
+}
+
+// Membership is one client's status in one channel.
+type Membership struct {
+	Op    bool
+	Voice bool
+}
+
+// Prefixes renders the membership's prefixes: all of them ("@+") when all is
+// set (multi-prefix), otherwise the highest one.
+func (m *Membership) Prefixes(all bool) string {
+	s := ""
+	if m.Op {
+		s = "@"
+		if !all {
+			return s
+		}
+	}
+	if m.Voice {
+		s += "+"
+	}
+	return s
+}
+
+// ChannelModes is a set of channel flag modes.
+type ChannelModes uint16
+
+const (
+	ChanInviteOnly  ChannelModes = 1 << iota // +i
+	ChanModerated                            // +m
+	ChanNoOutside                            // +n
+	ChanSecret                               // +s
+	ChanTopicLock                            // +t
+	ChanKeyed                                // +k (parameter in Key)
+	ChanLimited                              // +l (parameter in Limit)
+)
+
+var chanModeLetters = []struct {
+	mode   ChannelModes
+	letter byte
+}{{ChanInviteOnly, 'i'}, {ChanKeyed, 'k'}, {ChanLimited, 'l'}, {ChanModerated, 'm'}, {ChanNoOutside, 'n'}, {ChanSecret, 's'}, {ChanTopicLock, 't'}}
+
+// ChanModeFor returns the flag mode for a letter, or 0 if it is not a flag.
+func ChanModeFor(letter byte) ChannelModes {
+	for _, m := range chanModeLetters {
+		if m.letter == letter {
+			return m.mode
+		}
+	}
+	return 0
+}
+
+// Members returns the channel's members and their status. Callers must not
+// modify the map.
+func (ch *Channel) Members() map[*Client]*Membership { return ch.members }
+
+// Membership returns c's status in the channel, or nil if c is not a member.
+func (ch *Channel) Membership(c *Client) *Membership { return ch.members[c] }
+
+// SortedMembers returns the members ordered by nick, for stable replies.
+func (ch *Channel) SortedMembers() []*Client {
+	list := make([]*Client, 0, len(ch.members))
+	for c := range ch.members {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Nick < list[j].Nick })
+	return list
+}
+
+// ModeString renders the flag modes with their parameters, e.g. "+ntk key".
+// Parameters (key, limit) are shown only when showParams is set, as a
+// channel's key is for its members only.
+func (ch *Channel) ModeString(showParams bool) (modes string, params []string) {
+	b := []byte{'+'}
+	for _, l := range chanModeLetters {
+		if ch.Modes&l.mode == 0 {
+			continue
+		}
+		b = append(b, l.letter)
+		switch l.mode {
+		case ChanKeyed:
+			if showParams {
+				params = append(params, ch.Key)
+			}
+		case ChanLimited:
+			params = append(params, strconv.Itoa(ch.Limit))
+		}
+	}
+	return string(b), params
+}
+

@@ -1,0 +1,195 @@
+package state
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Client is one connection's chat identity. Only the state goroutine may
+// touch it.
+type Client struct {
+	ID   ClientID
+	Out  Outbox
+	Addr netip.Addr
+	TLS  bool
+
+	Nick     string // "" until NICK; "*" is used in replies before that
+	User     string
+	Realname string
+	Host     string // the client's IP address: no DNS, nothing slows registration
+	Away     string
+	Modes    UserModes
+
+	Registered bool
+	PassOK     bool // sent the right PASS, or no password is configured
+	CapVersion int  // 0 when CAP LS was never sent; 301 or 302 after
+	CapHeld    bool // CAP LS/REQ seen before registration: wait for CAP END
+	Caps       CapSet
+
+	SignedOn   time.Time
+	LastActive time.Time // last PRIVMSG/NOTICE, for WHOIS idle time
+
+	channels map[*Channel]*Membership
+	gone     bool // removed from the world; later events are ignored
+	sendFail bool // its send queue overflowed; it is being dropped
+	seen     uint64 // epoch mark for ForNeighbours
+}
+
+func newClient(id ClientID, out Outbox, addr netip.Addr, tls bool) *Client {
+	now := time.Now()
+	return &Client{
+		ID:         id,
+		Out:        out,
+		Addr:       addr,
+		TLS:        tls,
+		Host:       hostFor(addr),
+		SignedOn:   now,
+		LastActive: now,
+		channels:   make(map[*Channel]*Membership),
+	}
+}
+
+// hostFor renders an address as a hostname. IPv6 addresses that start with
+// ':' would read as a trailing parameter in some replies, so they get a
+// leading 0 as other servers do.
+func hostFor(addr netip.Addr) string {
+	if !addr.IsValid() {
+		return "unknown"
+	}
+	s := addr.Unmap().String()
+	if s[0] == ':' {
+		s = "0" + s
+	}
+	return s
+}
+
+// DisplayNick is the nick to put in replies: "*" before one is chosen.
+func (c *Client) DisplayNick() string {
+	if c.Nick == "" {
+		return "*"
+	}
+	return c.Nick
+}
+
+// Prefix is nick!user@host, the source of messages the client sends.
+func (c *Client) Prefix() string {
+	return c.Nick + "!" + c.User + "@" + c.Host
+}
+
+// Channels calls fn for every channel the client is in.
+func (c *Client) Channels() map[*Channel]*Membership { return c.channels }
+
+// Gone reports whether the client has left the world.
+func (c *Client) Gone() bool { return c.gone }
+
+// UserModes is a set of user mode letters.
+type UserModes uint8
+
+const (
+	UserInvisible UserModes = 1 << iota // +i
+	UserOper                            // +o
+	UserWallops                         // +w
+)
+
+// UserModeLetters lists the user modes chatd knows, in display order.
+var userModeLetters = []struct {
+	mode   UserModes
+	letter byte
+}{{UserInvisible, 'i'}, {UserOper, 'o'}, {UserWallops, 'w'}}
+
+// UserModeFor returns the mode for a letter, or 0 if unknown.
+func UserModeFor(letter byte) UserModes {
+	for _, m := range userModeLetters {
+		if m.letter == letter {
+			return m.mode
+		}
+	}
+	return 0
+}
+
+// String renders the modes as "+iw" ("+" when none).
+func (m UserModes) String() string {
+	b := []byte{'+'}
+	for _, l := range userModeLetters {
+		if m&l.mode != 0 {
+			b = append(b, l.letter)
+		}
+	}
+	return string(b)
+}
+
+// Cap is one IRCv3 capability.
+type Cap uint16
+
+// CapSet is a set of capabilities.
+type CapSet uint16
+
+const (
+	CapMultiPrefix Cap = 1 << iota
+	CapUserhostInNames
+	CapServerTime
+	CapMessageTags
+	CapEchoMessage
+	CapAwayNotify
+	CapCapNotify
+	CapSetname
+	CapExtendedJoin
+)
+
+// Capabilities is every capability chatd offers, in the order CAP LS lists
+// them. Each one is implemented where the spec says it changes behaviour.
+var capabilities = []struct {
+	cap  Cap
+	name string
+}{
+	{CapAwayNotify, "away-notify"},
+	{CapCapNotify, "cap-notify"},
+	{CapEchoMessage, "echo-message"},
+	{CapExtendedJoin, "extended-join"},
+	{CapMessageTags, "message-tags"},
+	{CapMultiPrefix, "multi-prefix"},
+	{CapServerTime, "server-time"},
+	{CapSetname, "setname"},
+	{CapUserhostInNames, "userhost-in-names"},
+}
+
+// CapNames returns the names of every offered capability.
+func CapNames() []string {
+	names := make([]string, len(capabilities))
+	for i, c := range capabilities {
+		names[i] = c.name
+	}
+	return names
+}
+
+// CapByName finds an offered capability; ok is false for unknown names.
+func CapByName(name string) (Cap, bool) {
+	for _, c := range capabilities {
+		if c.name == name {
+			return c.cap, true
+		}
+	}
+	return 0, false
+}
+
+// Has reports whether the set holds cap.
+func (s CapSet) Has(c Cap) bool { return s&CapSet(c) != 0 }
+
+// With returns the set with cap added (or removed when on is false).
+func (s CapSet) With(c Cap, on bool) CapSet {
+	if on {
+		return s | CapSet(c)
+	}
+	return s &^ CapSet(c)
+}
+
+// Names lists the enabled capabilities.
+func (s CapSet) Names() []string {
+	var names []string
+	for _, c := range capabilities {
+		if s.Has(c.cap) {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}

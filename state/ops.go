@@ -1,0 +1,151 @@
+package state
+
+import (
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// ClientByNick finds a registered client by nick, casemapping-aware.
+func (w *World) ClientByNick(nick string) *Client {
+	c := w.nicks[Fold(nick)]
+	if c == nil || !c.Registered {
+		return nil
+	}
+	return c
+}
+
+// NickInUse reports whether nick is taken by a client other than c.
+func (w *World) NickInUse(nick string, c *Client) bool {
+	other := w.nicks[Fold(nick)]
+	return other != nil && other != c
+}
+
+// SetNick gives c a nick the caller has checked is free.
+func (w *World) SetNick(c *Client, nick string) {
+	if c.Nick != "" {
+		delete(w.nicks, Fold(c.Nick))
+	}
+	c.Nick = nick
+	w.nicks[Fold(nick)] = c
+}
+
+// Register marks c as registered and tells its connection.
+func (w *World) Register(c *Client) {
+	c.Registered = true
+	c.SignedOn = time.Now()
+	c.LastActive = c.SignedOn
+	w.unregistered--
+	if n := w.UserCount(); n > w.maxUsers {
+		w.maxUsers = n
+	}
+	c.Out.Registered()
+}
+
+// Channel finds a channel by name, casemapping-aware.
+func (w *World) Channel(name string) *Channel { return w.channels[Fold(name)] }
+
+// CreateChannel makes an empty channel; the caller checked it is new.
+func (w *World) CreateChannel(name string) *Channel {
+	ch := &Channel{
+		Name:    name,
+		Created: time.Now(),
+		Invited: make(map[string]bool),
+		members: make(map[*Client]*Membership),
+	}
+	w.channels[Fold(name)] = ch
+	return ch
+}
+
+// AddMember puts c in ch with the given status.
+func (w *World) AddMember(ch *Channel, c *Client, m Membership) *Membership {
+	mp := &m
+	ch.members[c] = mp
+	c.channels[ch] = mp
+	return mp
+}
+
+// RemoveMember takes c out of ch; an empty channel ceases to exist.
+func (w *World) RemoveMember(ch *Channel, c *Client) {
+	delete(ch.members, c)
+	delete(c.channels, ch)
+	if len(ch.members) == 0 {
+		delete(w.channels, Fold(ch.Name))
+	}
+}
+
+// Quit removes c from the world: everyone sharing a channel sees QUIT with
+// reason, the client is told ERROR, WHOWAS remembers it, and its connection
+// is closed once what is queued has been flushed.
+func (w *World) Quit(c *Client, reason string) {
+	if c.gone {
+		return
+	}
+	if c.Registered {
+		quit := w.NewFanout(&irc.Message{
+			Prefix:  &irc.Prefix{Name: c.Nick, User: c.User, Host: c.Host},
+			Command: "QUIT",
+			Params:  []string{reason},
+		}, nil)
+		quit.ToNeighbours(c, 0)
+		w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.Config.Server.Name, Left: time.Now()})
+		w.Log.Info("quit", "id", c.ID, "nick", c.Nick, "reason", reason)
+	} else {
+		w.unregistered--
+	}
+	for ch := range c.channels {
+		w.RemoveMember(ch, c)
+	}
+	if c.Modes&UserOper != 0 {
+		w.opers--
+	}
+	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})
+	if c.Nick != "" && w.nicks[Fold(c.Nick)] == c {
+		delete(w.nicks, Fold(c.Nick))
+	}
+	delete(w.clients, c.ID)
+	c.gone = true
+	c.Out.Close()
+}
+
+// SetOper grants or removes operator status, keeping the count right.
+func (w *World) SetOper(c *Client, on bool) {
+	was := c.Modes&UserOper != 0
+	switch {
+	case on && !was:
+		c.Modes |= UserOper
+		w.opers++
+	case !on && was:
+		c.Modes &^= UserOper
+		w.opers--
+	}
+}
+
+// Clients returns every connected client by ID; callers must not modify it.
+func (w *World) Clients() map[ClientID]*Client { return w.clients }
+
+// Channels returns every channel by folded name; callers must not modify it.
+func (w *World) Channels() map[string]*Channel { return w.channels }
+
+// UserCount is the number of registered clients.
+func (w *World) UserCount() int { return len(w.clients) - w.unregistered }
+
+// UnknownCount is the number of connections not yet registered.
+func (w *World) UnknownCount() int { return w.unregistered }
+
+// MaxUsers is the highest UserCount seen since start.
+func (w *World) MaxUsers() int { return w.maxUsers }
+
+// OperCount is the number of clients with user mode +o.
+func (w *World) OperCount() int { return w.opers }
+
+// InvisibleCount is the number of registered clients with user mode +i.
+func (w *World) InvisibleCount() int {
+	n := 0
+	for _, c := range w.clients {
+		if c.Registered && c.Modes&UserInvisible != 0 {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,153 @@
+package state
+
+import (
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// Numerics chatd sends that gopkg.in/irc.v4 has no constant for (it leaves
+// out everything not in RFC 1459/2812).
+const (
+	RplLocalUsers    = "265"
+	RplGlobalUsers   = "266"
+	RplWhoisCertFP   = "276"
+	RplCreationTime  = "329"
+	RplTopicWhoTime  = "333"
+	RplWhoisActually = "338"
+	RplWhoisSecure   = "671"
+	RplHelpStart     = "704"
+	RplHelpTxt       = "705"
+	RplEndOfHelp     = "706"
+	ErrUnknownError  = "400"
+	ErrInputTooLong  = "417"
+	ErrInvalidCapCmd = "410"
+	ErrHelpNotFound  = "524"
+	ErrInvalidKey    = "525"
+)
+
+// Send queues an encoded line for c. A client whose queue is full is marked
+// and dropped with "SendQ exceeded" once the current event is handled.
+func (w *World) Send(c *Client, line []byte) {
+	if line == nil || c.gone || c.sendFail {
+		return
+	}
+	if !c.Out.Enqueue(line) {
+		c.sendFail = true
+		w.doomed = append(w.doomed, c)
+	}
+}
+
+// SendMessage encodes m and queues it for c.
+func (w *World) SendMessage(c *Client, m *irc.Message) {
+	w.Send(c, w.encodeOrLog(m))
+}
+
+// ServerPrefix is the source of messages chatd itself sends.
+func (w *World) ServerPrefix() *irc.Prefix {
+	return &irc.Prefix{Name: w.Config.Server.Name}
+}
+
+// Numeric sends a numeric reply: ":server CODE nick params...".
+func (w *World) Numeric(c *Client, code string, params ...string) {
+	p := make([]string, 0, len(params)+1)
+	p = append(p, c.DisplayNick())
+	p = append(p, params...)
+	w.SendMessage(c, &irc.Message{Prefix: w.ServerPrefix(), Command: code, Params: p})
+}
+
+// ServerMessage sends a non-numeric message from the server, e.g. NOTICE.
+func (w *World) ServerMessage(c *Client, command string, params ...string) {
+	w.SendMessage(c, &irc.Message{Prefix: w.ServerPrefix(), Command: command, Params: params})
+}
+
+// Fanout is one message on its way to many clients. It is encoded at most
+// once per variant that a recipient's capabilities call for (with or without
+// server-time, with or without client tags), and the same bytes are handed
+// to every recipient of that variant.
+type Fanout struct {
+	w          *World
+	msg        *irc.Message
+	clientTags irc.Tags
+	time       string
+	lines      [4][]byte
+}
+
+// NewFanout prepares m (which must carry no tags) for delivery. clientTags
+// are the sender's client-only tags, relayed to message-tags clients.
+func (w *World) NewFanout(m *irc.Message, clientTags irc.Tags) *Fanout {
+	return &Fanout{
+		w:          w,
+		msg:        m,
+		clientTags: clientTags,
+		time:       time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+	}
+}
+
+// Line returns the bytes for a recipient with caps.
+func (f *Fanout) Line(caps CapSet) []byte {
+	variant := 0
+	if caps.Has(CapServerTime) {
+		variant |= 1
+	}
+	if caps.Has(CapMessageTags) && len(f.clientTags) > 0 {
+		variant |= 2
+	}
+	if f.lines[variant] == nil {
+		m := *f.msg
+		if variant != 0 {
+			m.Tags = irc.Tags{}
+			if variant&1 != 0 {
+				m.Tags["time"] = f.time
+			}
+			if variant&2 != 0 {
+				for k, v := range f.clientTags {
+					m.Tags[k] = v
+				}
+			}
+		}
+		f.lines[variant] = f.w.encodeOrLog(&m)
+	}
+	return f.lines[variant]
+}
+
+// To queues the message for c.
+func (f *Fanout) To(c *Client) { f.w.Send(c, f.Line(c.Caps)) }
+
+// ToChannel queues the message for every member of ch except skip (which may
+// be nil), optionally only those with capability need (0 for everyone).
+func (f *Fanout) ToChannel(ch *Channel, skip *Client, need Cap) {
+	for m := range ch.members {
+		if m == skip || (need != 0 && !m.Caps.Has(need)) {
+			continue
+		}
+		f.To(m)
+	}
+}
+
+// ToNeighbours queues the message once for every client that shares a
+// channel with c (c itself excluded), optionally only those with need.
+func (f *Fanout) ToNeighbours(c *Client, need Cap) {
+	f.w.ForNeighbours(c, func(n *Client) {
+		if need == 0 || n.Caps.Has(need) {
+			f.To(n)
+		}
+	})
+}
+
+// ForNeighbours calls fn once for each client sharing a channel with c,
+// excluding c. It marks visited clients with an epoch rather than building
+// a set, so the fan-out allocates nothing per recipient.
+func (w *World) ForNeighbours(c *Client, fn func(*Client)) {
+	w.epoch++
+	c.seen = w.epoch
+	for ch := range c.channels {
+		for m := range ch.members {
+			if m.seen == w.epoch {
+				continue
+			}
+			m.seen = w.epoch
+			fn(m)
+		}
+	}
+}

@@ -1,0 +1,232 @@
+package state
+
+import (
+	"log/slog"
+	"net/netip"
+	"runtime/debug"
+	"time"
+
+	"chatd/conf"
+
+	"gopkg.in/irc.v4"
+)
+
+// Dispatch handles one parsed line from a client. It runs on the state
+// goroutine and is supplied by package commands, which state never imports.
+type Dispatch func(w *World, c *Client, m *irc.Message)
+
+// World is the whole chat state. Every method must be called from the state
+// goroutine (inside Run, a Dispatch call, or a function passed to Call),
+// except Submit-style methods documented otherwise.
+type World struct {
+	Config  *conf.Config
+	Log     *slog.Logger
+	Started time.Time
+
+	dispatch Dispatch
+	inbox    chan event
+	nextID   ClientID
+
+	clients  map[ClientID]*Client
+	nicks    map[string]*Client   // keyed by Fold(nick), registered or not
+	channels map[string]*Channel // keyed by Fold(name)
+	whowas   whowasRing
+
+	unregistered int
+	maxUsers     int
+	opers        int
+	epoch        uint64
+
+	// doomed holds clients whose send queue overflowed during the current
+	// event; they are removed once the event is done, so that a broadcast
+	// never removes members from the set it is iterating.
+	doomed []*Client
+	stopping bool
+}
+
+// ClientID names a connection for the lifetime of the process.
+type ClientID uint64
+
+// Outbox is how the state goroutine reaches a connection. Implementations
+// must never block.
+type Outbox interface {
+	// Enqueue queues one encoded line (CRLF included). It returns false when
+	// the connection's send queue is full; the caller then drops the client.
+	Enqueue(line []byte) bool
+	// Close flushes what is queued (bounded by a short deadline) and closes
+	// the connection. It may be called more than once.
+	Close()
+	// Registered tells the connection that registration completed, so it can
+	// switch from the registration timeout to keepalive pings.
+	Registered()
+}
+
+// New builds a World. inboxSize bounds the events waiting for the state
+// goroutine; a full inbox pushes back on the readers and so on TCP.
+func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &World{
+		Config:   cfg,
+		Log:      log,
+		Started:  time.Now(),
+		dispatch: dispatch,
+		inbox:    make(chan event, 4096),
+		clients:  make(map[ClientID]*Client),
+		nicks:    make(map[string]*Client),
+		channels: make(map[string]*Channel),
+		whowas:   newWhowasRing(cfg.Limits.WhowasLength),
+	}
+}
+
+type event interface{}
+
+type connectEvent struct {
+	id   ClientID
+	out  Outbox
+	addr netip.Addr
+	tls  bool
+}
+
+type lineEvent struct {
+	id  ClientID
+	msg *irc.Message
+}
+
+type tooLongEvent struct{ id ClientID }
+
+type goneEvent struct {
+	id     ClientID
+	reason string
+}
+
+type callEvent struct {
+	fn   func(*World)
+	done chan struct{}
+}
+
+type shutdownEvent struct {
+	reason string
+	done   chan struct{}
+}
+
+// NewClientID returns a fresh ID. Safe from any goroutine only through the
+// atomic counter in package ircd; World itself never hands IDs out.
+
+// Connect announces a new connection. Called from the network side.
+func (w *World) Connect(id ClientID, out Outbox, addr netip.Addr, tls bool) {
+	w.inbox <- connectEvent{id: id, out: out, addr: addr, tls: tls}
+}
+
+// Line submits a parsed line from a client. Called from the network side;
+// it blocks while the inbox is full, which is the intended back-pressure.
+func (w *World) Line(id ClientID, m *irc.Message) {
+	w.inbox <- lineEvent{id: id, msg: m}
+}
+
+// LineTooLong reports that a client sent a line over the length limit, so
+// the state goroutine answers 417 with the client's nick.
+func (w *World) LineTooLong(id ClientID) {
+	w.inbox <- tooLongEvent{id: id}
+}
+
+// Gone reports that a connection ended (EOF, error, timeout). The client is
+// removed with reason as its QUIT message, unless it already left.
+func (w *World) Gone(id ClientID, reason string) {
+	w.inbox <- goneEvent{id: id, reason: reason}
+}
+
+// Call runs fn on the state goroutine and waits for it to finish. It must
+// not be called from the state goroutine itself.
+func (w *World) Call(fn func(*World)) {
+	done := make(chan struct{})
+	w.inbox <- callEvent{fn: fn, done: done}
+	<-done
+}
+
+// Shutdown sends every client ERROR with reason, closes every connection and
+// stops Run. It waits until that has been done.
+func (w *World) Shutdown(reason string) {
+	done := make(chan struct{})
+	w.inbox <- shutdownEvent{reason: reason, done: done}
+	<-done
+}
+
+// Run is the state goroutine's loop. It returns after Shutdown.
+func (w *World) Run() {
+	for ev := range w.inbox {
+		w.handle(ev)
+		w.reapDoomed()
+		if w.stopping {
+			return
+		}
+	}
+}
+
+func (w *World) handle(ev event) {
+	switch ev := ev.(type) {
+	case connectEvent:
+		c := newClient(ev.id, ev.out, ev.addr, ev.tls)
+		w.clients[c.ID] = c
+		w.unregistered++
+	case lineEvent:
+		c := w.clients[ev.id]
+		if c == nil || c.gone {
+			return
+		}
+		w.dispatchSafely(c, ev.msg)
+	case tooLongEvent:
+		if c := w.clients[ev.id]; c != nil && !c.gone {
+			w.Numeric(c, ErrInputTooLong, "Input line was too long")
+		}
+	case goneEvent:
+		if c := w.clients[ev.id]; c != nil && !c.gone {
+			w.Quit(c, ev.reason)
+		}
+	case callEvent:
+		ev.fn(w)
+		close(ev.done)
+	case shutdownEvent:
+		w.shutdown(ev.reason)
+		w.stopping = true
+		close(ev.done)
+	}
+}
+
+// dispatchSafely runs the handler; a panic is logged and costs only the
+// client that caused it its connection.
+func (w *World) dispatchSafely(c *Client, m *irc.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.Log.Error("handler panic", "client", c.ID, "nick", c.Nick, "command", m.Command, "panic", r, "stack", string(debug.Stack()))
+			w.Quit(c, "Internal error")
+		}
+	}()
+	w.dispatch(w, c, m)
+}
+
+func (w *World) shutdown(reason string) {
+	line := w.encodeOrLog(&irc.Message{Command: "ERROR", Params: []string{reason}})
+	for _, c := range w.clients {
+		if c.gone {
+			continue
+		}
+		c.Out.Enqueue(line)
+		c.Out.Close()
+		c.gone = true
+	}
+}
+
+// reapDoomed removes clients whose send queue overflowed. Removing one can
+// overflow another's queue (its QUIT is broadcast), hence the loop.
+func (w *World) reapDoomed() {
+	for len(w.doomed) > 0 {
+		c := w.doomed[0]
+		w.doomed = w.doomed[1:]
+		if !c.gone {
+			w.Quit(c, "SendQ exceeded")
+		}
+	}
+	w.doomed = w.doomed[:0]
+}
