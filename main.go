@@ -18,12 +18,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"chatd/commands"
 	"chatd/conf"
-	"chatd/ircd"
-	"chatd/state"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -64,32 +61,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	world := state.New(cfg, commands.New(), log)
-	srv, err := ircd.New(cfg, world, log)
+	d, err := startDaemon(cfg, log)
 	if err != nil {
-		fmt.Fprintln(stderr, "chatd:", err)
-		return 2
-	}
-	if err := srv.Listen(); err != nil {
 		fmt.Fprintln(stderr, "chatd:", err)
 		return 1
 	}
-	for _, a := range srv.Addrs() {
+	for _, a := range d.addrs() {
 		log.Info("listening", "addr", a.String())
 	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	worldDone := make(chan struct{})
-	go func() { world.Run(); close(worldDone) }()
-	srv.Serve(ctx) // returns once a signal arrived and the listeners closed
-
+	<-ctx.Done()
 	log.Info("shutting down")
-	world.Shutdown("Server shutting down")
-	<-worldDone
-	if !srv.Wait(4 * time.Second) {
-		log.Warn("some connections did not close in time")
-	}
+	d.stop()
 	return 0
 }
 

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"chatd/conf"
+)
+
+// startTestDaemon runs chatd on 127.0.0.1:0 named chatd.test, with extra
+// TOML: serverTOML lines go in [server], rawTOML lines follow as they are.
+// It returns the daemon and the configured lobby.
+func startTestDaemon(t *testing.T, serverTOML, rawTOML []string) (*daemon, string) {
+	t.Helper()
+	text := "[server]\nname = \"chatd.test\"\n" + strings.Join(serverTOML, "\n") +
+		"\n[listen]\nplain = [\"127.0.0.1:0\"]\n" + strings.Join(rawTOML, "\n") + "\n"
+	path := filepath.Join(t.TempDir(), "chatd.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := conf.Load(path)
+	if err != nil {
+		t.Fatalf("test config: %v\n%s", err, text)
+	}
+	var logOut io.Writer = io.Discard
+	if testing.Verbose() {
+		logOut = os.Stderr
+	}
+	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.stop)
+	return d, cfg.Server.Lobby
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
