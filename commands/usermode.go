@@ -72,4 +72,3 @@ func modeChange(added, removed []byte) string {
 	}
 	return s
 }
-

@@ -59,13 +59,13 @@ func (m *Membership) Prefixes(all bool) string {
 type ChannelModes uint16
 
 const (
-	ChanInviteOnly  ChannelModes = 1 << iota // +i
-	ChanModerated                            // +m
-	ChanNoOutside                            // +n
-	ChanSecret                               // +s
-	ChanTopicLock                            // +t
-	ChanKeyed                                // +k (parameter in Key)
-	ChanLimited                              // +l (parameter in Limit)
+	ChanInviteOnly ChannelModes = 1 << iota // +i
+	ChanModerated                           // +m
+	ChanNoOutside                           // +n
+	ChanSecret                              // +s
+	ChanTopicLock                           // +t
+	ChanKeyed                               // +k (parameter in Key)
+	ChanLimited                             // +l (parameter in Limit)
 )
 
 var chanModeLetters = []struct {
@@ -121,4 +121,3 @@ func (ch *Channel) ModeString(showParams bool) (modes string, params []string) {
 	}
 	return string(b), params
 }
-

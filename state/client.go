@@ -30,8 +30,8 @@ type Client struct {
 	LastActive time.Time // last PRIVMSG/NOTICE, for WHOIS idle time
 
 	channels map[*Channel]*Membership
-	gone     bool // removed from the world; later events are ignored
-	sendFail bool // its send queue overflowed; it is being dropped
+	gone     bool   // removed from the world; later events are ignored
+	sendFail bool   // its send queue overflowed; it is being dropped
 	seen     uint64 // epoch mark for ForNeighbours
 }
 

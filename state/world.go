@@ -28,7 +28,7 @@ type World struct {
 	nextID   ClientID
 
 	clients  map[ClientID]*Client
-	nicks    map[string]*Client   // keyed by Fold(nick), registered or not
+	nicks    map[string]*Client  // keyed by Fold(nick), registered or not
 	channels map[string]*Channel // keyed by Fold(name)
 	whowas   whowasRing
 
@@ -40,7 +40,7 @@ type World struct {
 	// doomed holds clients whose send queue overflowed during the current
 	// event; they are removed once the event is done, so that a broadcast
 	// never removes members from the set it is iterating.
-	doomed []*Client
+	doomed   []*Client
 	stopping bool
 }
 

@@ -1,0 +1,418 @@
+package conf
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"io/fs"
+	"math"
+	"math/big"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testHash is bcrypt("secret") at the minimum cost.
+const testHash = "$2a$04$DpFRB36DWBWaEMHYGoMMvOjGlm0Llo5bFKQkEGTUYyG7/St4MXkpS"
+
+func TestDefaultValidates(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("Default().Validate() = %v", err)
+	}
+}
+
+func TestDefaultIsFresh(t *testing.T) {
+	a := Default()
+	a.Listen.Plain[0] = "changed:1"
+	a.Limits.LimitExempt[0] = "changed"
+	if b := Default(); b.Listen.Plain[0] != "127.0.0.1:6667" || b.Limits.LimitExempt[0] != "127.0.0.0/8" {
+		t.Fatal("Default shares slices between calls")
+	}
+}
+
+func TestShippedConfigIsDefault(t *testing.T) {
+	c, err := Load("../chatd.toml")
+	if err != nil {
+		t.Fatalf("Load(../chatd.toml) = %v", err)
+	}
+	if want := Default(); !reflect.DeepEqual(c, want) {
+		t.Fatalf("chatd.toml differs from Default():\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestPartialKeepsDefaults(t *testing.T) {
+	c, err := Load("../testdata/conf/partial.toml")
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	want := Default()
+	want.Server.Name = "irc.example.org"
+	want.Limits.NickLength = 16
+	want.Limits.PingInterval = Duration{2 * time.Minute}
+	want.Opers = []Oper{{Name: "alice", PasswordHash: testHash}}
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("partial config:\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // substrings of the error, besides the file name
+	}{
+		{"unknown_key.toml", []string{"line 6", `unknown key "limits.nick_lenght"`}},
+		{"unknown_table.toml", []string{"line 4", `unknown key "limts"`}},
+		{"wrong_type.toml", []string{"line 3", "limits.nick_length", "incompatible types"}},
+		{"bad_duration.toml", []string{"line 3", "limits.ping_interval", `"90 seconds"`}},
+		{"bad_lobby.toml", []string{"line 3", "server.lobby", `"lobby"`}},
+		{"bad_cidr.toml", []string{"line 3", "limits.limit_exempt", `"10.0.0.0/33"`}},
+		{"bad_oper_hash.toml", []string{"line 7", "oper[1].password_hash", "bcrypt"}},
+		{"syntax_error.toml", []string{"line 5", "limits.nick_length", "syntax error"}},
+		{"tls_missing_cert.toml", []string{"line 3", "listen.tls_cert", "must be set"}},
+		{"bad_nick_length.toml", []string{"line 9: limits.nick_length: must be between 1 and 255, got 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := filepath.Join("..", "testdata", "conf", tt.file)
+			c, err := Load(path)
+			if err == nil {
+				t.Fatalf("Load(%s) = %+v, want an error", tt.file, c)
+			}
+			msg := err.Error()
+			for _, w := range append([]string{"conf: " + path + ": "}, tt.want...) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load("no/such/chatd.toml")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no/such/chatd.toml") {
+		t.Fatalf("Load(missing) = %v", err)
+	}
+}
+
+// writeConf writes text to a chatd.toml in a fresh directory.
+func writeConf(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "chatd.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	path := writeConf(t, `[server]
+bogus = 1
+[limits]
+also_bogus = 2
+`)
+	_, err := Load(path)
+	for _, w := range []string{`line 2: unknown key "server.bogus"`, `line 4: unknown key "limits.also_bogus"`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Load = %v, want it to contain %q", err, w)
+		}
+	}
+
+	path = writeConf(t, "[limits]\nnick_length = 0\n\ntopic_length = 0\n")
+	_, err = Load(path)
+	for _, w := range []string{"line 2: limits.nick_length", "line 4: limits.topic_length"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Load = %v, want it to contain %q", err, w)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(c *Config)
+		want   string // "" if the config is valid, else a substring of the error
+	}{
+		{"server name empty", func(c *Config) { c.Server.Name = "" }, "server.name: must not be empty"},
+		{"server name without dot", func(c *Config) { c.Server.Name = "chatd" }, "server.name: must contain a '.'"},
+		{"server name with space", func(c *Config) { c.Server.Name = "chat d.local" }, "server.name: must not contain spaces"},
+		{"server name with control", func(c *Config) { c.Server.Name = "chat\x01.local" }, "server.name: must not contain spaces"},
+		{"server name wildcard", func(c *Config) { c.Server.Name = "*.local" }, "server.name: must not contain any of"},
+		{"server name at", func(c *Config) { c.Server.Name = "a@b.local" }, "server.name: must not contain any of"},
+		{"network empty", func(c *Config) { c.Server.Network = "" }, "server.network: must not be empty"},
+		{"network space", func(c *Config) { c.Server.Network = "my net" }, "server.network: must not contain spaces"},
+		{"lobby empty ok", func(c *Config) { c.Server.Lobby = "" }, ""},
+		{"lobby no hash", func(c *Config) { c.Server.Lobby = "lobby" }, "server.lobby: must be \"\" or a channel name"},
+		{"lobby only hash", func(c *Config) { c.Server.Lobby = "#" }, "server.lobby: must be"},
+		{"lobby space", func(c *Config) { c.Server.Lobby = "#a b" }, "server.lobby: must not contain"},
+		{"lobby comma", func(c *Config) { c.Server.Lobby = "#a,b" }, "server.lobby: must not contain"},
+		{"lobby bell", func(c *Config) { c.Server.Lobby = "#a\x07b" }, "server.lobby: must not contain"},
+		{"lobby too long", func(c *Config) { c.Server.Lobby = "#" + strings.Repeat("a", 64) }, "server.lobby: \"#aaa"},
+		{"lobby at channel_length", func(c *Config) { c.Server.Lobby = "#" + strings.Repeat("a", 63) }, ""},
+		{"motd anything", func(c *Config) { c.Server.MOTD = "" }, ""},
+
+		{"no listeners", func(c *Config) { c.Listen.Plain = nil }, "listen.plain: no listeners"},
+		{"plain no port", func(c *Config) { c.Listen.Plain = []string{"127.0.0.1"} }, `listen.plain: "127.0.0.1": want host:port`},
+		{"plain port name", func(c *Config) { c.Listen.Plain = []string{"127.0.0.1:irc"} }, `listen.plain: "127.0.0.1:irc": port "irc"`},
+		{"plain port too big", func(c *Config) { c.Listen.Plain = []string{":65536"} }, `port "65536"`},
+		{"plain port zero ok", func(c *Config) { c.Listen.Plain = []string{"127.0.0.1:0"} }, ""},
+		{"plain ipv6 ok", func(c *Config) { c.Listen.Plain = []string{"[::1]:6667", ":6668"} }, ""},
+		{"plain twice", func(c *Config) { c.Listen.Plain = []string{":6667", ":6667"} }, `listen.plain: ":6667" is listed twice`},
+		{"tls bad addr", func(c *Config) { c.Listen.TLS = []string{"nope"} }, `listen.tls: "nope"`},
+		{"tls without cert", func(c *Config) { c.Listen.TLS = []string{":6697"} }, "listen.tls_cert: must be set"},
+		{"tls without key", func(c *Config) { c.Listen.TLS = []string{":6697"}; c.Listen.TLSCert = "cert.pem" }, "listen.tls_key: must be set"},
+		{"tls missing files", func(c *Config) {
+			c.Listen.TLS = []string{":6697"}
+			c.Listen.TLSCert = "no/such/cert.pem"
+			c.Listen.TLSKey = "no/such/key.pem"
+		}, "listen.tls_cert: cannot load certificate and key"},
+
+		{"nick_length 0", func(c *Config) { c.Limits.NickLength = 0 }, "limits.nick_length: must be between 1 and 255, got 0"},
+		{"nick_length 256", func(c *Config) { c.Limits.NickLength = 256 }, "limits.nick_length: must be between 1 and 255, got 256"},
+		{"channel_length 1", func(c *Config) { c.Limits.ChannelLength = 1; c.Server.Lobby = "" }, "limits.channel_length: must be between 2 and 255"},
+		{"topic_length 0", func(c *Config) { c.Limits.TopicLength = 0 }, "limits.topic_length: must be between 1 and 400"},
+		{"topic_length 401", func(c *Config) { c.Limits.TopicLength = 401 }, "limits.topic_length"},
+		{"away_length 0", func(c *Config) { c.Limits.AwayLength = 0 }, "limits.away_length"},
+		{"kick_length 500", func(c *Config) { c.Limits.KickLength = 500 }, "limits.kick_length"},
+		{"max_clients 0", func(c *Config) { c.Limits.MaxClients = 0 }, "limits.max_clients: must be at least 1, got 0"},
+		{"sendq_bytes small", func(c *Config) { c.Limits.SendQBytes = 4095 }, "limits.sendq_bytes: must be at least 4096"},
+		{"sendq_bytes min ok", func(c *Config) { c.Limits.SendQBytes = 4096 }, ""},
+		{"registration_timeout 0", func(c *Config) { c.Limits.RegistrationTimeout = Duration{} }, "limits.registration_timeout: must be a positive duration"},
+		{"ping_interval negative", func(c *Config) { c.Limits.PingInterval = Duration{-time.Second} }, "limits.ping_interval: must be a positive duration, got \"-1s\""},
+		{"ping_timeout 0", func(c *Config) { c.Limits.PingTimeout = Duration{} }, "limits.ping_timeout"},
+		{"max_per_ip negative", func(c *Config) { c.Limits.MaxPerIP = -1 }, "limits.max_per_ip: must be at least 0"},
+		{"max_per_ip 0 ok", func(c *Config) { c.Limits.MaxPerIP = 0 }, ""},
+		{"connect_rate negative", func(c *Config) { c.Limits.ConnectRate = -1 }, "limits.connect_rate"},
+		{"connect_rate set ok", func(c *Config) { c.Limits.ConnectRate = 5 }, ""},
+		{"limit_exempt not cidr", func(c *Config) { c.Limits.LimitExempt = []string{"10.0.0.1"} }, `limits.limit_exempt: "10.0.0.1" is not a CIDR`},
+		{"limit_exempt bad bits", func(c *Config) { c.Limits.LimitExempt = []string{"::1/129"} }, `limits.limit_exempt: "::1/129"`},
+		{"limit_exempt empty ok", func(c *Config) { c.Limits.LimitExempt = nil }, ""},
+		{"whowas_length negative", func(c *Config) { c.Limits.WhowasLength = -1 }, "limits.whowas_length: must be at least 0"},
+		{"whowas_length 0 ok", func(c *Config) { c.Limits.WhowasLength = 0 }, ""},
+
+		{"burst 0", func(c *Config) { c.Flood.Burst = 0 }, "flood.burst: must be at least 1"},
+		{"per_second 0", func(c *Config) { c.Flood.PerSecond = 0 }, "flood.per_second: must be a positive number"},
+		{"per_second NaN", func(c *Config) { c.Flood.PerSecond = math.NaN() }, "flood.per_second"},
+		{"per_second Inf", func(c *Config) { c.Flood.PerSecond = math.Inf(1) }, "flood.per_second"},
+		{"per_second fraction ok", func(c *Config) { c.Flood.PerSecond = 0.5 }, ""},
+		{"flood disabled ok", func(c *Config) { c.Flood.Enabled = false }, ""},
+
+		{"default_modes no plus", func(c *Config) { c.Channels.DefaultModes = "nt" }, "channels.default_modes: must start with '+'"},
+		{"default_modes key", func(c *Config) { c.Channels.DefaultModes = "+ntk" }, "channels.default_modes: mode 'k'"},
+		{"default_modes limit", func(c *Config) { c.Channels.DefaultModes = "+l" }, "channels.default_modes: mode 'l'"},
+		{"default_modes all ok", func(c *Config) { c.Channels.DefaultModes = "+imnst" }, ""},
+		{"default_modes empty ok", func(c *Config) { c.Channels.DefaultModes = "" }, ""},
+		{"default_modes plus ok", func(c *Config) { c.Channels.DefaultModes = "+" }, ""},
+
+		{"oper ok", func(c *Config) { c.Opers = []Oper{{"alice", testHash}, {"bob", testHash}} }, ""},
+		{"oper empty name", func(c *Config) { c.Opers = []Oper{{"", testHash}} }, "oper[0].name: must not be empty"},
+		{"oper name space", func(c *Config) { c.Opers = []Oper{{"al ice", testHash}} }, "oper[0].name: must not contain spaces"},
+		{"oper twice", func(c *Config) { c.Opers = []Oper{{"alice", testHash}, {"alice", testHash}} }, `oper[1].name: "alice" is defined twice`},
+		{"oper plain password", func(c *Config) { c.Opers = []Oper{{"alice", "secret"}} }, "oper[0].password_hash: not a bcrypt hash"},
+		{"oper no hash", func(c *Config) { c.Opers = []Oper{{"alice", ""}} }, "oper[0].password_hash"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.change(c)
+			err := c.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Validate() = %v, want nil", err)
+			case tt.want != "" && err == nil:
+				t.Fatalf("Validate() = nil, want an error containing %q", tt.want)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Fatalf("Validate() = %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateReportsAll(t *testing.T) {
+	c := Default()
+	c.Limits.NickLength = 0
+	c.Flood.Burst = 0
+	c.Server.Name = ""
+	err := c.Validate()
+	for _, w := range []string{"server.name", "limits.nick_length", "flood.burst"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Validate() = %v, want it to mention %s", err, w)
+		}
+	}
+}
+
+// writeKeyPair writes a self-signed certificate and its key to dir.
+func writeKeyPair(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "chatd.local"},
+		DNSNames:     []string{"chatd.local"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile = filepath.Join(dir, "cert.pem")
+	keyFile = filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeKeyPair(t, dir)
+
+	c := Default()
+	c.Listen.Plain = nil
+	c.Listen.TLS = []string{"127.0.0.1:6697"}
+	c.Listen.TLSCert, c.Listen.TLSKey = certFile, keyFile
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate() with a good key pair = %v", err)
+	}
+
+	c.Listen.TLSCert, c.Listen.TLSKey = keyFile, certFile // swapped
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "listen.tls_cert: cannot load") {
+		t.Fatalf("Validate() with swapped files = %v", err)
+	}
+
+	path := writeConf(t, "[listen]\ntls = [\":6697\"]\ntls_cert = \""+certFile+"\"\ntls_key = \""+keyFile+"\"\n")
+	got, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if got.Listen.TLSCert != certFile || len(got.Listen.Plain) != 1 {
+		t.Fatalf("Load gave %+v", got.Listen)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want time.Duration
+	}{
+		{"30s", 30 * time.Second},
+		{"1m30s", 90 * time.Second},
+		{"2h", 2 * time.Hour},
+		{"250ms", 250 * time.Millisecond},
+	} {
+		var d Duration
+		if err := d.UnmarshalText([]byte(tt.text)); err != nil || d.Duration != tt.want {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", tt.text, d.Duration, err, tt.want)
+		}
+		back, err := d.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again Duration
+		if err := again.UnmarshalText(back); err != nil || again != d {
+			t.Errorf("round trip of %q via %q gave %v, %v", tt.text, back, again, err)
+		}
+	}
+	if got, _ := (Duration{90 * time.Second}).MarshalText(); string(got) != "1m30s" {
+		t.Errorf("MarshalText(90s) = %q", got)
+	}
+	for _, bad := range []string{"", "30", "30 seconds", "soon"} {
+		var d Duration
+		err := d.UnmarshalText([]byte(bad))
+		if err == nil || !strings.Contains(err.Error(), `"`+bad+`"`) {
+			t.Errorf("UnmarshalText(%q) = %v, want an error naming the value", bad, err)
+		}
+	}
+}
+
+func TestMOTDLines(t *testing.T) {
+	for _, tt := range []struct {
+		motd string
+		want []string
+	}{
+		{"", []string{}},
+		{"\n\n", []string{}},
+		{"one", []string{"one"}},
+		{"one\ntwo\n", []string{"one", "two"}},
+		{"one\r\n\r\ntwo\r\n\r\n", []string{"one", "", "two"}},
+		{"\nafter blank", []string{"", "after blank"}},
+	} {
+		c := Default()
+		c.Server.MOTD = tt.motd
+		if got := c.MOTDLines(); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("MOTDLines(%q) = %q, want %q", tt.motd, got, tt.want)
+		}
+	}
+	if got := Default().MOTDLines(); !reflect.DeepEqual(got, []string{"Welcome to the chat :)", "To view instructions, type /help"}) {
+		t.Errorf("default MOTDLines() = %q", got)
+	}
+}
+
+func TestKeyLines(t *testing.T) {
+	ki := keyLines(`top = 1
+[server]
+# name = "commented"
+motd = """
+fake = "inside a string"
+"""
+"name" = "x" # quoted key
+[ limits ]
+a.b = 2
+list = [
+  "x=y",
+]
+[[oper]]
+name = "a"
+[[oper]]
+password_hash = "h"
+name = "b"
+`)
+	for key, want := range map[string]int{
+		"top": 1, "server": 2, "server.motd": 4, "server.name": 7, "limits": 8, "limits.a.b": 9,
+		"limits.list": 10, "oper": 13, "oper[0].name": 14, "oper.name": 14, "oper[1]": 15,
+		"oper[1].password_hash": 16, "oper[1].name": 17,
+	} {
+		if got := ki.line[key]; got != want {
+			t.Errorf("line of %q = %d, want %d", key, got, want)
+		}
+	}
+	for _, key := range []string{"server.fake", "fake", `limits."x`} {
+		if n, ok := ki.line[key]; ok {
+			t.Errorf("%q found at line %d, want absent", key, n)
+		}
+	}
+	if got := ki.find("oper[1].nope"); got != 15 {
+		t.Errorf("find(oper[1].nope) = %d, want 15", got)
+	}
+	if got := ki.find("channels.default_modes"); got != 0 {
+		t.Errorf("find(channels.default_modes) = %d, want 0", got)
+	}
+}
+
+func TestEmptyFileIsDefault(t *testing.T) {
+	c, err := Load(writeConf(t, "# nothing set\n"))
+	if err != nil {
+		t.Fatalf("Load(empty) = %v", err)
+	}
+	if !reflect.DeepEqual(c, Default()) {
+		t.Fatalf("Load(empty) = %+v, want Default()", c)
+	}
+}

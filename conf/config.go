@@ -1,0 +1,129 @@
+// Package conf owns chatd's configuration: the TOML schema, its defaults,
+// loading and validation. It imports nothing else of chatd's.
+package conf
+
+import (
+	"strings"
+	"time"
+)
+
+// Config is the whole of chatd.toml. Every field has a built-in default
+// (see Default); a file only needs the keys it changes.
+type Config struct {
+	Server   Server   `toml:"server"`
+	Listen   Listen   `toml:"listen"`
+	Limits   Limits   `toml:"limits"`
+	Flood    Flood    `toml:"flood"`
+	Channels Channels `toml:"channels"`
+	Opers    []Oper   `toml:"oper"`
+}
+
+// Server is the [server] table: who the server says it is.
+type Server struct {
+	Name     string `toml:"name"`     // server name, sent as the prefix of server messages
+	Network  string `toml:"network"`  // network name, advertised in RPL_ISUPPORT NETWORK=
+	Password string `toml:"password"` // connection password (PASS); "" for none
+	MOTD     string `toml:"motd"`     // message of the day, one line per "\n"
+	Lobby    string `toml:"lobby"`    // channel every client joins on registration; "" for none
+}
+
+// Listen is the [listen] table: the addresses chatd accepts clients on.
+type Listen struct {
+	Plain   []string `toml:"plain"`    // host:port addresses for plain-text clients
+	TLS     []string `toml:"tls"`      // host:port addresses for TLS clients
+	TLSCert string   `toml:"tls_cert"` // PEM certificate (chain) file, needed if TLS is set
+	TLSKey  string   `toml:"tls_key"`  // PEM private key file, needed if TLS is set
+}
+
+// Limits is the [limits] table: sizes, timeouts and connection limits.
+type Limits struct {
+	NickLength          int      `toml:"nick_length"`          // longest nickname
+	ChannelLength       int      `toml:"channel_length"`       // longest channel name, '#' included
+	TopicLength         int      `toml:"topic_length"`         // longest topic
+	MaxClients          int      `toml:"max_clients"`          // most clients connected at once
+	SendQBytes          int      `toml:"sendq_bytes"`          // most bytes queued to one client before it is dropped
+	RegistrationTimeout Duration `toml:"registration_timeout"` // time allowed to finish NICK/USER
+	PingInterval        Duration `toml:"ping_interval"`        // idle time before the server sends PING
+	PingTimeout         Duration `toml:"ping_timeout"`         // time allowed to answer that PING
+	MaxPerIP            int      `toml:"max_per_ip"`           // most connections from one IP; 0 disables
+	ConnectRate         int      `toml:"connect_rate"`         // most new connections per IP per minute; 0 disables
+	LimitExempt         []string `toml:"limit_exempt"`         // CIDR prefixes exempt from max_per_ip and connect_rate
+	AwayLength          int      `toml:"away_length"`          // longest AWAY message
+	KickLength          int      `toml:"kick_length"`          // longest KICK reason
+	WhowasLength        int      `toml:"whowas_length"`        // how many departed clients WHOWAS remembers
+}
+
+// Flood is the [flood] table: per-client command rate limiting (a token
+// bucket of Burst commands refilled at PerSecond).
+type Flood struct {
+	Enabled   bool    `toml:"enabled"`
+	Burst     int     `toml:"burst"`
+	PerSecond float64 `toml:"per_second"`
+}
+
+// Channels is the [channels] table.
+type Channels struct {
+	DefaultModes string `toml:"default_modes"` // modes a new channel gets, e.g. "+nt"
+}
+
+// Oper is one [[oper]] entry: a name and bcrypt hash OPER accepts.
+type Oper struct {
+	Name         string `toml:"name"`
+	PasswordHash string `toml:"password_hash"`
+}
+
+// Default returns the built-in configuration. Each call returns a fresh
+// value that the caller may modify.
+func Default() *Config {
+	return &Config{
+		Server: Server{
+			Name:     "chatd.local",
+			Network:  "chatd",
+			Password: "",
+			MOTD:     "Welcome to the chat :)\nTo view instructions, type /help",
+			Lobby:    "#lobby",
+		},
+		Listen: Listen{
+			Plain: []string{"127.0.0.1:6667"},
+			TLS:   []string{},
+		},
+		Limits: Limits{
+			NickLength:          30,
+			ChannelLength:       64,
+			TopicLength:         390,
+			MaxClients:          10000,
+			SendQBytes:          1 << 20,
+			RegistrationTimeout: Duration{30 * time.Second},
+			PingInterval:        Duration{90 * time.Second},
+			PingTimeout:         Duration{60 * time.Second},
+			MaxPerIP:            64,
+			ConnectRate:         0,
+			LimitExempt:         []string{"127.0.0.0/8", "::1/128"},
+			AwayLength:          390,
+			KickLength:          390,
+			WhowasLength:        1000,
+		},
+		Flood: Flood{
+			Enabled:   true,
+			Burst:     10,
+			PerSecond: 2,
+		},
+		Channels: Channels{
+			DefaultModes: "+nt",
+		},
+	}
+}
+
+// MOTDLines returns the message of the day split on "\n", with any "\r"
+// line ending removed and trailing empty lines dropped. An empty MOTD
+// gives no lines.
+func (c *Config) MOTDLines() []string {
+	lines := strings.Split(c.Server.MOTD, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}

@@ -1,0 +1,222 @@
+package conf
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// fieldError is one problem Validate found, tied to the key it concerns
+// so Load can add the key's line.
+type fieldError struct {
+	key string // "limits.nick_length", "oper[0].name"
+	at  string // key whose line to show instead, if set
+	msg string
+}
+
+func (e *fieldError) Error() string { return e.key + ": " + e.msg }
+
+// checker collects fieldErrors.
+type checker struct{ errs []error }
+
+func (ch *checker) add(key, format string, args ...any) {
+	ch.errs = append(ch.errs, &fieldError{key: key, msg: fmt.Sprintf(format, args...)})
+}
+
+// addAt is add for a problem best shown at the line of another key, such
+// as a missing key that a present one requires.
+func (ch *checker) addAt(key, at, format string, args ...any) {
+	ch.errs = append(ch.errs, &fieldError{key: key, at: at, msg: fmt.Sprintf(format, args...)})
+}
+
+func (ch *checker) between(key string, v, lo, hi int) {
+	if v < lo || v > hi {
+		ch.add(key, "must be between %d and %d, got %d", lo, hi, v)
+	}
+}
+
+func (ch *checker) atLeast(key string, v, lo int) {
+	if v < lo {
+		ch.add(key, "must be at least %d, got %d", lo, v)
+	}
+}
+
+func (ch *checker) positive(key string, d Duration) {
+	if d.Duration <= 0 {
+		ch.add(key, "must be a positive duration, got %q", d.Duration.String())
+	}
+}
+
+// Validate checks every value of c and returns all the problems found,
+// joined (errors.Join), each naming its key; nil if there are none. With
+// TLS listeners it also loads the certificate and key files.
+func (c *Config) Validate() error {
+	var ch checker
+	c.validateServer(&ch)
+	c.validateListen(&ch)
+	c.validateLimits(&ch)
+	c.validateFlood(&ch)
+	c.validateChannels(&ch)
+	c.validateOpers(&ch)
+	return errors.Join(ch.errs...)
+}
+
+// hasControl reports whether s holds a space (if spaces is set) or a
+// control character.
+func hasControl(s string, spaces bool) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || (spaces && unicode.IsSpace(r))
+	})
+}
+
+func (c *Config) validateServer(ch *checker) {
+	s := c.Server
+	switch {
+	case s.Name == "":
+		ch.add("server.name", "must not be empty")
+	case hasControl(s.Name, true):
+		ch.add("server.name", "must not contain spaces or control characters, got %q", s.Name)
+	case strings.ContainsAny(s.Name, "*?!@,"):
+		ch.add("server.name", "must not contain any of * ? ! @ , (got %q)", s.Name)
+	case !strings.Contains(s.Name, "."):
+		ch.add("server.name", "must contain a '.', like a host name (got %q)", s.Name)
+	}
+	switch {
+	case s.Network == "":
+		ch.add("server.network", "must not be empty")
+	case hasControl(s.Network, true):
+		ch.add("server.network", "must not contain spaces or control characters, got %q", s.Network)
+	}
+	if s.Lobby != "" {
+		switch {
+		case s.Lobby[0] != '#' || len(s.Lobby) < 2:
+			ch.add("server.lobby", "must be \"\" or a channel name starting with '#', got %q", s.Lobby)
+		case hasControl(s.Lobby, true) || strings.Contains(s.Lobby, ","):
+			ch.add("server.lobby", "must not contain spaces, commas or control characters, got %q", s.Lobby)
+		case len(s.Lobby) > c.Limits.ChannelLength:
+			ch.add("server.lobby", "%q is longer than limits.channel_length (%d)", s.Lobby, c.Limits.ChannelLength)
+		}
+	}
+}
+
+func (c *Config) validateListen(ch *checker) {
+	l := c.Listen
+	seen := make(map[string]bool)
+	check := func(key string, addrs []string) {
+		for _, a := range addrs {
+			if err := checkAddr(a); err != nil {
+				ch.add(key, "%q: %v", a, err)
+			} else if seen[a] {
+				ch.add(key, "%q is listed twice", a)
+			}
+			seen[a] = true
+		}
+	}
+	check("listen.plain", l.Plain)
+	check("listen.tls", l.TLS)
+	if len(l.Plain)+len(l.TLS) == 0 {
+		ch.add("listen.plain", "no listeners: set listen.plain or listen.tls")
+	}
+	if len(l.TLS) == 0 {
+		return
+	}
+	switch {
+	case l.TLSCert == "":
+		ch.addAt("listen.tls_cert", "listen.tls", "must be set when listen.tls is")
+	case l.TLSKey == "":
+		ch.addAt("listen.tls_key", "listen.tls", "must be set when listen.tls is")
+	default:
+		if _, err := tls.LoadX509KeyPair(l.TLSCert, l.TLSKey); err != nil {
+			ch.add("listen.tls_cert", "cannot load certificate and key: %v", err)
+		}
+	}
+}
+
+// checkAddr checks that a is host:port with a numeric port.
+func checkAddr(a string) error {
+	_, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return errors.New("want host:port, e.g. \"127.0.0.1:6667\" or \":6667\"")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q must be a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+func (c *Config) validateLimits(ch *checker) {
+	l := c.Limits
+	ch.between("limits.nick_length", l.NickLength, 1, 255)
+	ch.between("limits.channel_length", l.ChannelLength, 2, 255)
+	ch.between("limits.topic_length", l.TopicLength, 1, 400)
+	ch.between("limits.away_length", l.AwayLength, 1, 400)
+	ch.between("limits.kick_length", l.KickLength, 1, 400)
+	ch.atLeast("limits.max_clients", l.MaxClients, 1)
+	ch.atLeast("limits.sendq_bytes", l.SendQBytes, 4096)
+	ch.positive("limits.registration_timeout", l.RegistrationTimeout)
+	ch.positive("limits.ping_interval", l.PingInterval)
+	ch.positive("limits.ping_timeout", l.PingTimeout)
+	ch.atLeast("limits.max_per_ip", l.MaxPerIP, 0)
+	ch.atLeast("limits.connect_rate", l.ConnectRate, 0)
+	ch.atLeast("limits.whowas_length", l.WhowasLength, 0)
+	for _, p := range l.LimitExempt {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			ch.add("limits.limit_exempt", "%q is not a CIDR prefix like \"10.0.0.0/8\" or \"::1/128\"", p)
+		}
+	}
+}
+
+func (c *Config) validateFlood(ch *checker) {
+	f := c.Flood
+	ch.atLeast("flood.burst", f.Burst, 1)
+	if !(f.PerSecond > 0) || math.IsInf(f.PerSecond, 0) {
+		ch.add("flood.per_second", "must be a positive number, got %v", f.PerSecond)
+	}
+}
+
+// channelModes are the parameterless modes a new channel may start with.
+const channelModes = "imnst"
+
+func (c *Config) validateChannels(ch *checker) {
+	m := c.Channels.DefaultModes
+	if m == "" {
+		return
+	}
+	if m[0] != '+' {
+		ch.add("channels.default_modes", "must start with '+', got %q", m)
+		return
+	}
+	for _, r := range m[1:] {
+		if !strings.ContainsRune(channelModes, r) {
+			ch.add("channels.default_modes", "mode %q is not one of %q (got %q)", r, channelModes, m)
+			return
+		}
+	}
+}
+
+func (c *Config) validateOpers(ch *checker) {
+	seen := make(map[string]bool)
+	for i, o := range c.Opers {
+		key := fmt.Sprintf("oper[%d].", i)
+		switch {
+		case o.Name == "":
+			ch.add(key+"name", "must not be empty")
+		case hasControl(o.Name, true):
+			ch.add(key+"name", "must not contain spaces or control characters, got %q", o.Name)
+		case seen[o.Name]:
+			ch.add(key+"name", "%q is defined twice", o.Name)
+		}
+		seen[o.Name] = true
+		if _, err := bcrypt.Cost([]byte(o.PasswordHash)); err != nil {
+			ch.add(key+"password_hash", "not a bcrypt hash (generate one with `chatd mkpasswd`): %v", err)
+		}
+	}
+}
