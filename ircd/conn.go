@@ -1,7 +1,6 @@
 package ircd
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"chatd/state"
 
@@ -21,9 +21,13 @@ const (
 	// maxTagBytes is the room for message tags in one client line, on top of
 	// the 512 bytes of the rest (IRCv3 message-tags).
 	maxTagBytes = 8191
-	// readBufferSize holds the longest acceptable line: tags, a space, and
-	// 512 bytes of message including CRLF.
-	readBufferSize = maxTagBytes + 1 + state.MaxLineBytes
+	// maxLineBytes is the longest acceptable line: tags, a space, and 512
+	// bytes of message including CRLF.
+	maxLineBytes = maxTagBytes + 1 + state.MaxLineBytes
+	// maxParams is RFC 1459's limit on parameters in one message.
+	maxParams = 15
+	// floodHeldBytes caps what a flooding client may have waiting.
+	floodHeldBytes = 64 << 10
 )
 
 // conn is one client connection. It implements state.Outbox.
@@ -35,14 +39,29 @@ type conn struct {
 	addr netip.Addr
 
 	registered atomic.Bool
+	exempt     atomic.Bool // operators are exempt from flood control
 }
 
 // Registered switches the reader from the registration timeout to pings.
 func (c *conn) Registered() { c.registered.Store(true) }
 
-// readLoop frames, limits and parses the client's lines and submits them to
-// the state goroutine. Its deferred Gone is what removes the client from
-// the world however the loop ends, a panic included.
+// SetFloodExempt turns flood control off (or back on) for the connection.
+func (c *conn) SetFloodExempt(on bool) { c.exempt.Store(on) }
+
+// inbound is one line on its way to the state goroutine: a parsed message,
+// or a problem with a line that the client must be told about in order.
+type inbound struct {
+	msg     *irc.Message
+	problem state.LineProblem
+	command string
+	size    int
+}
+
+// readLoop frames, limits, parses and paces the client's lines and submits
+// them to the state goroutine. Lines over the flood rate are held, in
+// order, and released as the token bucket refills (fake lag); a client
+// that gets too far ahead is dropped with "Excess Flood". The deferred
+// Gone is what removes the client from the world however the loop ends.
 func (c *conn) readLoop() {
 	reason := "Connection closed"
 	defer func() {
@@ -53,86 +72,145 @@ func (c *conn) readLoop() {
 		c.srv.world.Gone(c.id, reason)
 	}()
 
-	cfg := c.srv.cfg.Limits
-	br := bufio.NewReaderSize(c.nc, readBufferSize)
-	deadline := time.Now().Add(cfg.RegistrationTimeout.Duration)
+	cfg := c.srv.cfg
+	lr := &lineReader{nc: c.nc, max: maxLineBytes}
+	now := time.Now()
+	keepalive := now.Add(cfg.Limits.RegistrationTimeout.Duration)
 	pinged := false
+	bucket := newTokenBucket(cfg.Flood.Burst, cfg.Flood.PerSecond, now)
+	floodOn := cfg.Flood.Enabled
+	ceiling := 10 * cfg.Flood.Burst
+	var held []inbound
+	heldBytes := 0
+
 	for {
+		now = time.Now()
+		for len(held) > 0 && (c.exempt.Load() || bucket.take(now)) {
+			c.submit(held[0])
+			heldBytes -= held[0].size
+			held[0] = inbound{}
+			held = held[1:]
+		}
+		deadline := keepalive
+		if len(held) > 0 && bucket.nextAt().Before(deadline) {
+			deadline = bucket.nextAt()
+		}
 		_ = c.nc.SetReadDeadline(deadline)
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if err := discardLine(br); err != nil {
-				reason = readErrorReason(err)
+
+		line, err := lr.next()
+		var in inbound
+		switch {
+		case err == nil:
+			in = classify(line)
+		case errors.Is(err, errLineTooLong):
+			in = inbound{problem: state.LineTooLong, size: maxLineBytes}
+		case errors.Is(err, os.ErrDeadlineExceeded) && !c.isClosing():
+			now = time.Now()
+			if now.Before(keepalive) {
+				continue // a held line's turn, or a spurious wake-up
+			}
+			switch {
+			case !c.registered.Load():
+				reason = "Registration timed out"
+				return
+			case !pinged:
+				pinged = true
+				c.Enqueue(c.srv.pingLine)
+				keepalive = now.Add(cfg.Limits.PingTimeout.Duration)
+				continue
+			default:
+				reason = fmt.Sprintf("Ping timeout: %d seconds", int(cfg.Limits.PingTimeout.Seconds()))
 				return
 			}
-			c.srv.world.LineTooLong(c.id)
-			continue
-		}
-		if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
-			if errors.Is(err, os.ErrDeadlineExceeded) && !c.isClosing() {
-				switch {
-				case !c.registered.Load():
-					if time.Now().Before(deadline) {
-						continue
-					}
-					reason = "Registration timed out"
-					return
-				case !pinged:
-					pinged = true
-					c.Enqueue(c.srv.pingLine)
-					deadline = time.Now().Add(cfg.PingTimeout.Duration)
-					continue
-				default:
-					reason = fmt.Sprintf("Ping timeout: %d seconds", int(cfg.PingTimeout.Seconds()))
-					return
-				}
+		default:
+			if errors.Is(err, io.EOF) && lr.pending() {
+				// a last line without its newline still counts
+				rest := lr.buf[lr.r:lr.w]
+				lr.r = lr.w
+				c.submitAll(held, classify(rest))
+			} else {
+				c.submitAll(held, inbound{})
 			}
 			reason = readErrorReason(err)
 			return
 		}
+
+		// Any line is a sign of life.
 		if c.registered.Load() {
 			pinged = false
-			deadline = time.Now().Add(cfg.PingInterval.Duration)
+			keepalive = time.Now().Add(cfg.Limits.PingInterval.Duration)
 		}
-		msg, tooLong := parseLine(line)
-		if tooLong {
-			c.srv.world.LineTooLong(c.id)
+		if in.msg == nil && in.problem == state.LineOK {
+			continue // empty line: ignored, as RFC 1459 says
+		}
+		if !floodOn || c.exempt.Load() || (len(held) == 0 && bucket.take(now)) {
+			c.submit(in)
 			continue
 		}
-		if msg != nil {
-			c.srv.world.Line(c.id, msg)
-		}
-		if err != nil { // EOF after a final unterminated line
-			reason = readErrorReason(err)
+		held = append(held, in)
+		heldBytes += in.size
+		if len(held) > ceiling || heldBytes > floodHeldBytes {
+			reason = "Excess Flood"
 			return
 		}
 	}
 }
 
-// parseLine turns one raw line (terminator included or not) into a message.
-// Empty and unparsable lines give nil: RFC 1459 says to ignore them
-// silently. tooLong is set when the message part, tags excluded, is over
-// 512 bytes with CRLF, or the tags are over their own limit.
-func parseLine(raw []byte) (msg *irc.Message, tooLong bool) {
-	raw = bytes.TrimRight(raw, "\r\n")
+// submit hands one line to the state goroutine.
+func (c *conn) submit(in inbound) {
+	if in.msg != nil {
+		c.srv.world.Line(c.id, in.msg)
+	} else if in.problem != state.LineOK {
+		c.srv.world.BadLine(c.id, in.problem, in.command)
+	}
+}
+
+// submitAll flushes held lines and a last one when the client hangs up:
+// what it sent before closing (a QUIT reason, say) is still acted on.
+func (c *conn) submitAll(held []inbound, last inbound) {
+	for _, in := range held {
+		c.submit(in)
+	}
+	c.submit(last)
+}
+
+// classify parses one line (without its newline) and checks it: the 512
+// byte limit (tags excepted), the tag limit, NUL bytes, UTF-8 and the
+// parameter count. An empty or unparsable line gives the zero inbound,
+// which is ignored.
+func classify(raw []byte) inbound {
+	in := inbound{size: len(raw)}
 	body := raw
 	if len(raw) > 0 && raw[0] == '@' {
 		sp := bytes.IndexByte(raw, ' ')
 		if sp < 0 {
-			return nil, false
+			return inbound{}
 		}
 		if sp-1 > maxTagBytes {
-			return nil, true
+			in.problem = state.LineTooLong
+			return in
 		}
 		body = raw[sp+1:]
 	}
 	if len(body)+2 > state.MaxLineBytes {
-		return nil, true
+		in.problem = state.LineTooLong
+		return in
 	}
-	if len(bytes.TrimLeft(body, " ")) == 0 {
-		return nil, false
+	msg := parseMessage(string(raw))
+	if msg == nil {
+		return inbound{}
 	}
-	return parseMessage(string(raw)), false
+	switch {
+	case bytes.IndexByte(raw, 0) >= 0:
+		in.problem, in.command = state.LineHasNUL, msg.Command
+	case !utf8.Valid(raw):
+		in.problem, in.command = state.LineInvalidUTF8, msg.Command
+	case len(msg.Params) > maxParams:
+		in.problem, in.command = state.LineTooManyParams, msg.Command
+	default:
+		in.msg = msg
+	}
+	return in
 }
 
 // parseMessage wraps irc.ParseMessage, which panics on some malformed tag
@@ -150,24 +228,9 @@ func parseMessage(line string) (msg *irc.Message) {
 	return m
 }
 
-// discardLine skips the rest of an over-long line.
-func discardLine(br *bufio.Reader) error {
-	for {
-		_, err := br.ReadSlice('\n')
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, bufio.ErrBufferFull) {
-			return err
-		}
-	}
-}
-
 func readErrorReason(err error) string {
 	switch {
-	case errors.Is(err, io.EOF):
-		return "Connection closed"
-	case errors.Is(err, net.ErrClosed):
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 		return "Connection closed"
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return "Connection timed out"

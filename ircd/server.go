@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,7 @@ type Server struct {
 	log   *slog.Logger
 
 	pingLine []byte
+	limits   *ipLimits
 	nextID   atomic.Uint64
 	live     atomic.Int64 // open connections, for max_clients
 
@@ -39,7 +41,11 @@ func New(cfg *conf.Config, world *state.World, log *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, fmt.Errorf("ircd: ping line: %w", err)
 	}
-	return &Server{cfg: cfg, world: world, log: log, pingLine: ping}, nil
+	limits, err := newIPLimits(cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, world: world, log: log, pingLine: ping, limits: limits}, nil
 }
 
 // Listen binds every configured listener. On error none stays bound.
@@ -138,35 +144,50 @@ func (s *Server) acceptLoop(l listener) {
 }
 
 func (s *Server) startConn(nc net.Conn, isTLS bool) {
+	var addr netip.Addr
+	if tcp, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		addr = tcp.AddrPort().Addr().Unmap()
+	}
 	s.conns.Add(1)
 	if n := s.live.Add(1); n > int64(s.cfg.Limits.MaxClients) {
-		s.log.Warn("refused: max_clients reached", "remote", nc.RemoteAddr())
-		go func() {
-			_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_, _ = nc.Write([]byte("ERROR :Closing Link: too many connections on this server (max_clients)\r\n"))
-			_ = nc.Close()
-			s.live.Add(-1)
-			s.conns.Done()
-		}()
+		s.refuse(nc, addr, "Too many connections on this server (max_clients)")
 		return
 	}
-	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), nc: nc}
-	if tcp, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
-		c.addr = tcp.AddrPort().Addr().Unmap()
+	if why := s.limits.admit(addr, time.Now()); why != "" {
+		s.refuse(nc, addr, why)
+		return
 	}
+	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), nc: nc, addr: addr}
 	c.sendQueue = &sendQueue{
 		nc:           nc,
 		limit:        s.cfg.Limits.SendQBytes,
 		writeTimeout: 60 * time.Second,
 		flushTimeout: 3 * time.Second,
 		onClosed: func() {
+			s.limits.release(addr)
 			s.live.Add(-1)
 			s.conns.Done()
 		},
 	}
 	s.log.Debug("connect", "id", c.id, "remote", nc.RemoteAddr())
-	s.world.Connect(c.id, c, c.addr, isTLS)
+	s.world.Connect(c.id, c, addr, isTLS)
 	go c.readLoop()
+}
+
+// refuse tells a connection why it is not wanted and closes it, off the
+// accept loop so that a client that does not read cannot stall accepting.
+func (s *Server) refuse(nc net.Conn, addr netip.Addr, why string) {
+	s.log.Warn("connection refused", "remote", nc.RemoteAddr(), "reason", why)
+	line, err := state.Encode(&irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + addr.String() + " (" + why + ")"}})
+	go func() {
+		if err == nil {
+			_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_, _ = nc.Write(line)
+		}
+		_ = nc.Close()
+		s.live.Add(-1)
+		s.conns.Done()
+	}()
 }
 
 // listener is a bound socket and whether it speaks TLS.

@@ -119,6 +119,7 @@ func (w *World) SetOper(c *Client, on bool) {
 		c.Modes &^= UserOper
 		w.opers--
 	}
+	c.Out.SetFloodExempt(on)
 }
 
 // Clients returns every connected client by ID; callers must not modify it.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"time"
+	"unicode/utf8"
 
 	"chatd/conf"
 
@@ -59,6 +60,8 @@ type Outbox interface {
 	// Registered tells the connection that registration completed, so it can
 	// switch from the registration timeout to keepalive pings.
 	Registered()
+	// SetFloodExempt lifts flood control (for operators) or restores it.
+	SetFloodExempt(on bool)
 }
 
 // New builds a World. inboxSize bounds the events waiting for the state
@@ -94,7 +97,22 @@ type lineEvent struct {
 	msg *irc.Message
 }
 
-type tooLongEvent struct{ id ClientID }
+type badLineEvent struct {
+	id      ClientID
+	problem LineProblem
+	command string
+}
+
+// LineProblem is what was wrong with a line the reader refused to parse.
+type LineProblem uint8
+
+const (
+	LineOK            LineProblem = iota
+	LineTooLong                   // over 512 bytes, or tags over 8191
+	LineHasNUL                    // a NUL byte anywhere
+	LineInvalidUTF8               // chatd is UTF-8 only (UTF8ONLY)
+	LineTooManyParams             // more than RFC 1459's 15 parameters
+)
 
 type goneEvent struct {
 	id     ClientID
@@ -125,10 +143,10 @@ func (w *World) Line(id ClientID, m *irc.Message) {
 	w.inbox <- lineEvent{id: id, msg: m}
 }
 
-// LineTooLong reports that a client sent a line over the length limit, so
-// the state goroutine answers 417 with the client's nick.
-func (w *World) LineTooLong(id ClientID) {
-	w.inbox <- tooLongEvent{id: id}
+// BadLine reports a line the reader refused, so that the state goroutine
+// answers it in order with the client's other replies.
+func (w *World) BadLine(id ClientID, problem LineProblem, command string) {
+	w.inbox <- badLineEvent{id: id, problem: problem, command: command}
 }
 
 // Gone reports that a connection ended (EOF, error, timeout). The client is
@@ -176,9 +194,9 @@ func (w *World) handle(ev event) {
 			return
 		}
 		w.dispatchSafely(c, ev.msg)
-	case tooLongEvent:
+	case badLineEvent:
 		if c := w.clients[ev.id]; c != nil && !c.gone {
-			w.Numeric(c, ErrInputTooLong, "Input line was too long")
+			w.refuseLine(c, ev.problem, ev.command)
 		}
 	case goneEvent:
 		if c := w.clients[ev.id]; c != nil && !c.gone {
@@ -229,4 +247,21 @@ func (w *World) reapDoomed() {
 		}
 	}
 	w.doomed = w.doomed[:0]
+}
+
+// refuseLine tells a client why its line was not acted on.
+func (w *World) refuseLine(c *Client, problem LineProblem, command string) {
+	if command == "" || !utf8.ValidString(command) {
+		command = "*"
+	}
+	switch problem {
+	case LineTooLong:
+		w.Numeric(c, ErrInputTooLong, "Input line was too long")
+	case LineHasNUL:
+		w.Numeric(c, ErrUnknownError, command, "Line contains a NUL byte")
+	case LineInvalidUTF8:
+		w.ServerMessage(c, "FAIL", command, "INVALID_UTF8", "Message rejected, your IRC software MUST use UTF-8 encoding on this network")
+	case LineTooManyParams:
+		w.Numeric(c, ErrUnknownError, command, "Too many parameters")
+	}
 }
