@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"chatd/commands"
@@ -21,20 +22,50 @@ type daemon struct {
 	cancel    context.CancelFunc
 	worldDone chan struct{}
 	serveDone chan struct{}
+
+	configPath string     // re-read by REHASH and SIGHUP; "" if none
+	klinePath  string     // where K-lines are kept; "" keeps them in memory only
+	klines     *klineFile // nil without klinePath
+	reloadMu   sync.Mutex // one reload at a time (reload.go)
 }
 
+// daemonOption configures startDaemon.
+type daemonOption func(*daemon)
+
+// withConfigPath names the config file that REHASH and SIGHUP re-read.
+func withConfigPath(path string) daemonOption { return func(d *daemon) { d.configPath = path } }
+
+// withKlineFile keeps K-lines in the file at path (see klinefile.go).
+func withKlineFile(path string) daemonOption { return func(d *daemon) { d.klinePath = path } }
+
 // startDaemon binds cfg's listeners and starts serving.
-func startDaemon(cfg *conf.Config, log *slog.Logger) (*daemon, error) {
+func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*daemon, error) {
+	d := &daemon{log: log, worldDone: make(chan struct{}), serveDone: make(chan struct{})}
+	for _, o := range opts {
+		o(d)
+	}
 	world := state.New(cfg, commands.New(), log)
 	srv, err := ircd.New(cfg, world, log)
 	if err != nil {
 		return nil, err
 	}
+	var klines []state.Kline
+	if d.klinePath != "" {
+		if klines, err = loadKlineFile(d.klinePath); err != nil {
+			return nil, err
+		}
+	}
 	if err := srv.Listen(); err != nil {
 		return nil, err
 	}
+	world.LoadKlines(klines)
+	if d.klinePath != "" {
+		d.klines = newKlineFile(d.klinePath, log)
+		world.SetKlineStore(d.klines)
+	}
+	world.SetReloader(d)
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &daemon{log: log, world: world, srv: srv, cancel: cancel, worldDone: make(chan struct{}), serveDone: make(chan struct{})}
+	d.world, d.srv, d.cancel = world, srv, cancel
 	go func() { world.Run(); close(d.worldDone) }()
 	go func() { srv.Serve(ctx); close(d.serveDone) }()
 	return d, nil
@@ -50,6 +81,9 @@ func (d *daemon) stop() {
 	<-d.serveDone
 	d.world.Shutdown("Server shutting down")
 	<-d.worldDone
+	if d.klines != nil {
+		d.klines.close() // writes the last K-line change, if one is pending
+	}
 	if !d.srv.Wait(4 * time.Second) {
 		d.log.Warn("some connections did not close in time")
 	}

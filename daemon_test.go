@@ -17,7 +17,7 @@ import (
 // Flood control is off unless rawTOML has a [flood] table: the harness
 // sends a PING after every line, which would otherwise be paced.
 // It returns the daemon and the configured lobby.
-func startTestDaemon(t *testing.T, serverTOML, rawTOML []string) (*daemon, string) {
+func startTestDaemon(t testing.TB, serverTOML, rawTOML []string) (*daemon, string) {
 	t.Helper()
 	if !strings.Contains(strings.Join(rawTOML, "\n"), "[flood]") {
 		rawTOML = append(append([]string{}, rawTOML...), "[flood]", "enabled = false")

@@ -61,17 +61,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	d, err := startDaemon(cfg, log)
+	d, err := startDaemon(cfg, log, withConfigPath(*configPath), withKlineFile(klinePathFor(*configPath)))
 	if err != nil {
 		fmt.Fprintln(stderr, "chatd:", err)
 		return 1
 	}
+	// Signals are caught before "listening" is logged: whoever waits for
+	// that line may signal at once.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	for _, a := range d.addrs() {
 		log.Info("listening", "addr", a.String())
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-hup:
+			log.Info("SIGHUP: reloading config", "path", *configPath)
+			d.Reload(nil) // logs "config reloaded" or why nothing changed
+		}
+	}
 	log.Info("shutting down")
 	d.stop()
 	return 0

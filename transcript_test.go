@@ -132,7 +132,7 @@ func (r *transcriptRun) fatalf(format string, args ...any) {
 
 func (r *transcriptRun) client(name string) *transcriptClient {
 	c := r.clients[name]
-	if c != nil {
+	if c != nil && c.conn != nil {
 		return c
 	}
 	conn, err := net.Dial("tcp", r.addr)

@@ -35,8 +35,8 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 		if !c.Registered {
 			c.CapHeld = true
 		}
-		requested := m.Param(1)
-		caps, ok := parseCapRequest(c.Caps, requested)
+		requested := strings.TrimSpace(m.Param(1))
+		caps, ok := parseCapRequest(c.Caps, requested, c.CapVersion >= 302)
 		if !ok {
 			capReply(w, c, "NAK", requested)
 			return nil
@@ -50,14 +50,17 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 		c.CapHeld = false
 		return tryRegister(w, c)
 	default:
-		return numeric(state.ErrInvalidCapCmd, m.Params[0], "Invalid CAP command")
+		return numeric(state.ErrInvalidCapCmd, sendableParam(m.Params[0]), "Invalid CAP command")
 	}
 	return nil
 }
 
 // parseCapRequest applies a REQ list ("a -b c") to have. It is all or
-// nothing: one unknown name refuses the whole request.
-func parseCapRequest(have state.CapSet, req string) (state.CapSet, bool) {
+// nothing: one unknown name refuses the whole request. A client that sent
+// CAP LS 302 has cap-notify for good ("servers MUST NOT disable the
+// cap-notify capability if the client requests CAP LS with a version of 302
+// or newer"), so lockNotify refuses a request that would remove it.
+func parseCapRequest(have state.CapSet, req string, lockNotify bool) (state.CapSet, bool) {
 	names := strings.Fields(req)
 	if len(names) == 0 {
 		return have, false
@@ -68,7 +71,7 @@ func parseCapRequest(have state.CapSet, req string) (state.CapSet, bool) {
 			on, name = false, name[1:]
 		}
 		cp, ok := state.CapByName(name)
-		if !ok {
+		if !ok || (!on && lockNotify && cp == state.CapCapNotify) {
 			return have, false
 		}
 		have = have.With(cp, on)

@@ -9,15 +9,25 @@ import (
 	"gopkg.in/irc.v4"
 )
 
+// errInvalidModeParam is ERR_INVALIDMODEPARAM, which modern.ircdocs.horse
+// says servers SHOULD send for an invalid mode parameter such as a bad key.
+const errInvalidModeParam = "696"
+
+// maxBanMaskLen bounds a ban mask; nick!user@host is at most about 115
+// bytes here (NICKLEN, USERLEN, HOSTLEN), so longer masks are ignored.
+const maxBanMaskLen = 200
+
 // changeChannelModes applies a mode string such as "+ov-k alice bob key".
 // Listing bans needs no privilege; every change needs channel operator
 // status. At most maxModesPerLine parameter modes are taken per line; what
 // actually changed is broadcast to the channel as one MODE line.
+//
+// As modern.ircdocs.horse (MODE message) requires, a type B or C mode (k, l,
+// and the prefix modes o, v) sent without its parameter when being set is
+// ignored, and a type A mode (b) without one lists its contents.
 func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem *state.Membership, modes string, args []string) error {
-	var applied []byte
-	var appliedArgs []string
+	var changes []chanModeChange
 	adding := true
-	sign := byte(0)
 	paramModes := 0
 	next := func() (string, bool) {
 		if len(args) == 0 {
@@ -28,18 +38,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		return a, true
 	}
 	record := func(letter byte, arg string, hasArg bool) {
-		want := byte('-')
-		if adding {
-			want = '+'
-		}
-		if sign != want {
-			applied = append(applied, want)
-			sign = want
-		}
-		applied = append(applied, letter)
-		if hasArg {
-			appliedArgs = append(appliedArgs, arg)
-		}
+		changes = append(changes, chanModeChange{adding: adding, letter: letter, arg: arg, hasArg: hasArg})
 	}
 	isOp := mem != nil && mem.Op
 	denied := false
@@ -50,9 +49,17 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		}
 		return isOp
 	}
-	for i := 0; i < len(modes); i++ {
-		letter := modes[i]
-		switch letter {
+	// takeParam counts a parameter mode against MODES= and checks the
+	// sender may change modes at all.
+	takeParam := func() bool {
+		paramModes++
+		return paramModes <= maxModesPerLine && needOp()
+	}
+	invalid := func(letter byte, param, why string) {
+		sendError(w, c, numeric(errInvalidModeParam, ch.Name, string(letter), param, why))
+	}
+	for _, r := range modes {
+		switch r {
 		case '+':
 			adding = true
 			continue
@@ -60,6 +67,11 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			adding = false
 			continue
 		}
+		if r >= 0x80 || r <= ' ' {
+			sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, middleParam(string(r)), "is unknown mode char to me"))
+			continue
+		}
+		letter := byte(r)
 		switch letter {
 		case 'b':
 			mask, ok := next()
@@ -70,28 +82,24 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 				w.Numeric(c, irc.RPL_ENDOFBANLIST, ch.Name, "End of channel ban list")
 				continue
 			}
-			if paramModes++; paramModes > maxModesPerLine || !needOp() {
+			if !takeParam() || mask == "" || len(mask) > maxBanMaskLen {
 				continue
 			}
 			mask = normalizeMask(mask)
 			if strings.ContainsAny(mask, " ,") || strings.HasPrefix(mask, ":") {
 				continue
 			}
-			if changeBan(w, c, ch, mask, adding) {
-				record('b', mask, true)
+			if changed, ok := changeBan(w, c, ch, mask, adding); ok {
+				record('b', changed, true)
 			}
 		case 'o', 'v':
 			nick, ok := next()
-			if !ok {
-				sendError(w, c, numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters"))
-				continue
-			}
-			if paramModes++; paramModes > maxModesPerLine || !needOp() {
+			if !ok || !takeParam() {
 				continue
 			}
 			target := w.ClientByNick(nick)
 			if target == nil {
-				sendError(w, c, numeric(irc.ERR_NOSUCHNICK, nick, "No such nick/channel"))
+				sendError(w, c, numeric(irc.ERR_NOSUCHNICK, middleParam(nick), "No such nick/channel"))
 				continue
 			}
 			tm := ch.Membership(target)
@@ -110,15 +118,12 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		case 'k':
 			if adding {
 				key, ok := next()
-				if !ok {
-					sendError(w, c, numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters"))
-					continue
-				}
-				if paramModes++; paramModes > maxModesPerLine || !needOp() {
+				if !ok || !takeParam() {
 					continue
 				}
 				if !validKey(key) {
-					sendError(w, c, numeric(state.ErrInvalidKey, ch.Name, "Key is not well-formed"))
+					// The key itself is not echoed: it may hold spaces.
+					invalid('k', "*", "Invalid key: 1 to 23 characters, no spaces, commas or controls")
 					continue
 				}
 				ch.Modes |= state.ChanKeyed
@@ -136,15 +141,12 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		case 'l':
 			if adding {
 				arg, ok := next()
-				if !ok {
-					sendError(w, c, numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters"))
-					continue
-				}
-				if paramModes++; paramModes > maxModesPerLine || !needOp() {
+				if !ok || !takeParam() {
 					continue
 				}
 				n, err := strconv.Atoi(arg)
 				if err != nil || n <= 0 {
+					invalid('l', middleParam(arg), "Invalid limit: a positive number of members")
 					continue
 				}
 				ch.Modes |= state.ChanLimited
@@ -161,7 +163,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		default:
 			flag := state.ChanModeFor(letter)
 			if flag == 0 || flag == state.ChanKeyed || flag == state.ChanLimited {
-				sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, string(letter), "is unknown mode char to me"))
+				sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, middleParam(string(letter)), "is unknown mode char to me"))
 				continue
 			}
 			if !needOp() {
@@ -177,34 +179,87 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			}
 		}
 	}
-	if len(applied) > 0 {
-		params := append([]string{ch.Name, string(applied)}, appliedArgs...)
-		w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "MODE", Params: params}, nil).ToChannel(ch, nil, 0)
+	for _, msg := range chanModeMessages(c, ch, changes) {
+		w.NewFanout(msg, nil).ToChannel(ch, nil, 0)
 	}
 	return nil
 }
 
-// changeBan adds or removes a ban mask; it reports whether anything changed.
-func changeBan(w *state.World, c *state.Client, ch *state.Channel, mask string, adding bool) bool {
+// chanModeChange is one change that took effect, to be announced.
+type chanModeChange struct {
+	adding bool
+	letter byte
+	arg    string
+	hasArg bool
+}
+
+// chanModeMessages renders changes as MODE lines from c, one sign per run
+// ("+ov-k alice bob *"). Normally that is one line; changes that would not
+// fit in 512 bytes (long ban masks) go on to further lines, as servers do,
+// rather than have the last parameter cut short.
+func chanModeMessages(c *state.Client, ch *state.Channel, changes []chanModeChange) []*irc.Message {
+	var out []*irc.Message
+	for len(changes) > 0 {
+		var msg *irc.Message
+		n := 0
+		for n < len(changes) {
+			m := chanModeMessage(c, ch, changes[:n+1])
+			if line, err := state.Encode(m); n > 0 && (err != nil || len(line) > state.MaxLineBytes) {
+				break
+			}
+			msg, n = m, n+1
+		}
+		out = append(out, msg)
+		changes = changes[n:]
+	}
+	return out
+}
+
+func chanModeMessage(c *state.Client, ch *state.Channel, changes []chanModeChange) *irc.Message {
+	var letters []byte
+	params := []string{ch.Name, ""}
+	sign := byte(0)
+	for _, mc := range changes {
+		want := byte('-')
+		if mc.adding {
+			want = '+'
+		}
+		if sign != want {
+			letters = append(letters, want)
+			sign = want
+		}
+		letters = append(letters, mc.letter)
+		if mc.hasArg {
+			params = append(params, mc.arg)
+		}
+	}
+	params[1] = string(letters)
+	return &irc.Message{Prefix: prefixOf(c), Command: "MODE", Params: params}
+}
+
+// changeBan adds or removes a ban mask, comparing masks casemapped; it
+// reports whether anything changed and the mask to announce: the new one,
+// or the stored spelling of the one removed (as other servers echo it).
+func changeBan(w *state.World, c *state.Client, ch *state.Channel, mask string, adding bool) (string, bool) {
 	folded := state.Fold(mask)
 	for i, b := range ch.Bans {
 		if state.Fold(b.Mask) == folded {
 			if adding {
-				return false
+				return "", false
 			}
 			ch.Bans = append(ch.Bans[:i], ch.Bans[i+1:]...)
-			return true
+			return b.Mask, true
 		}
 	}
 	if !adding {
-		return false
+		return "", false
 	}
 	if len(ch.Bans) >= maxListEntries {
 		sendError(w, c, numeric(irc.ERR_BANLISTFULL, ch.Name, mask, "Channel ban list is full"))
-		return false
+		return "", false
 	}
 	ch.Bans = append(ch.Bans, state.ListEntry{Mask: mask, SetBy: c.Prefix(), SetAt: timeNow()})
-	return true
+	return mask, true
 }
 
 // validKey accepts a channel key without spaces, commas or controls.

@@ -12,7 +12,7 @@ import (
 func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 	ch := w.Channel(m.Params[0])
 	if ch == nil || (ch.Modes&state.ChanSecret != 0 && ch.Membership(c) == nil) {
-		return numeric(irc.ERR_NOSUCHCHANNEL, m.Params[0], "No such channel")
+		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(m.Params[0]), "No such channel")
 	}
 	if len(m.Params) < 2 {
 		if ch.Topic == "" {
@@ -30,10 +30,18 @@ func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 		return numeric(irc.ERR_CHANOPRIVSNEEDED, ch.Name, "You're not channel operator")
 	}
 	topic := truncateUTF8(m.Params[1], w.Config.Limits.TopicLength)
+	msg := &irc.Message{Prefix: prefixOf(c), Command: "TOPIC", Params: []string{ch.Name, topic}}
+	if line, err := state.Encode(msg); err == nil && len(line) > state.MaxLineBytes {
+		// With a long nick!user@host and channel name in front, the TOPIC
+		// line could pass 512 bytes and be cut in transit: shorten the
+		// topic itself so that what members see is what is stored.
+		topic = truncateUTF8(topic, len(topic)-(len(line)-state.MaxLineBytes))
+		msg.Params[1] = topic
+	}
 	ch.Topic = topic
 	ch.TopicSetBy = c.Prefix()
 	ch.TopicSetAt = timeNow()
-	w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "TOPIC", Params: []string{ch.Name, topic}}, nil).ToChannel(ch, nil, 0)
+	w.NewFanout(msg, nil).ToChannel(ch, nil, 0)
 	return nil
 }
 
@@ -42,20 +50,35 @@ func sendTopic(w *state.World, c *state.Client, ch *state.Channel) {
 	w.Numeric(c, state.RplTopicWhoTime, ch.Name, ch.TopicSetBy, strconv.FormatInt(ch.TopicSetAt.Unix(), 10))
 }
 
+// handleNames answers NAMES. Without a parameter it sends one 366 for "*"
+// (modern.ircdocs.horse: servers SHOULD, and most do, rather than list the
+// whole network). For a list of channels it sends the 353 lines of each
+// channel the client may see, then a single 366 naming the list as given,
+// as irctest expects of a server whose TARGMAX allows several; a
+// nonexistent, invalid or hidden (+s) channel thus gets only that 366.
 func handleNames(w *state.World, c *state.Client, m *irc.Message) error {
 	if len(m.Params) == 0 || m.Params[0] == "" {
 		w.Numeric(c, irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
 		return nil
 	}
 	for _, name := range splitList(m.Params[0]) {
-		ch := w.Channel(name)
-		if ch == nil || !canSee(c, ch) {
-			w.Numeric(c, irc.RPL_ENDOFNAMES, name, "End of /NAMES list")
-			continue
+		if ch := w.Channel(name); ch != nil && canSee(c, ch) {
+			sendNamReplies(w, c, ch)
 		}
-		sendNames(w, c, ch)
 	}
+	w.Numeric(c, irc.RPL_ENDOFNAMES, middleParam(m.Params[0]), "End of /NAMES list")
 	return nil
+}
+
+// middleParam makes client input safe to echo as a middle parameter of a
+// reply: one that is empty, holds a space or starts with ':' (possible when
+// it was sent as a trailing parameter) becomes "*", so the reply is still
+// sent rather than refused by the encoder.
+func middleParam(s string) string {
+	if s == "" || s[0] == ':' || strings.IndexByte(s, ' ') >= 0 {
+		return "*"
+	}
+	return s
 }
 
 // canSee reports whether c may see ch in NAMES, LIST, WHOIS and WHO: +s
@@ -64,9 +87,15 @@ func canSee(c *state.Client, ch *state.Channel) bool {
 	return ch.Modes&state.ChanSecret == 0 || ch.Membership(c) != nil
 }
 
-// sendNames sends 353 lines, split to fit 512 bytes, then 366. Members with
-// +i are hidden from non-members.
+// sendNames sends 353 lines, split to fit 512 bytes, then 366.
 func sendNames(w *state.World, c *state.Client, ch *state.Channel) {
+	sendNamReplies(w, c, ch)
+	w.Numeric(c, irc.RPL_ENDOFNAMES, ch.Name, "End of /NAMES list")
+}
+
+// sendNamReplies sends a channel's 353 lines, split to fit 512 bytes.
+// Members with +i are hidden from non-members.
+func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel) {
 	symbol := "="
 	if ch.Modes&state.ChanSecret != 0 {
 		symbol = "@"
@@ -99,7 +128,6 @@ func sendNames(w *state.World, c *state.Client, ch *state.Channel) {
 		size += len(entry) + 1
 	}
 	flush()
-	w.Numeric(c, irc.RPL_ENDOFNAMES, ch.Name, "End of /NAMES list")
 }
 
 func handleList(w *state.World, c *state.Client, m *irc.Message) error {

@@ -10,7 +10,9 @@ import (
 
 // The course commands: the verbs of the course chat server, mapped onto
 // channels ("groups") and private messages. HexChat and nc send unknown
-// slash commands as-is, so "/cg games" arrives here as "CG games".
+// slash commands as-is, so "/cg games" arrives here as "CG games". Every
+// reply is a standard one (PRIVMSG, JOIN, PART, LIST and WHO numerics), so
+// IRC clients show them as they would for the IRC verbs.
 
 // groupName turns a course group name into a channel name.
 func groupName(name string) string {
@@ -18,6 +20,15 @@ func groupName(name string) string {
 		return name
 	}
 	return "#" + name
+}
+
+// groupList applies groupName to each entry of a comma-separated list.
+func groupList(names string) string {
+	list := splitList(names)
+	for i, n := range list {
+		list[i] = groupName(n)
+	}
+	return strings.Join(list, ",")
 }
 
 // restText joins the parameters from i on: "PM bob hello there" typed
@@ -29,18 +40,23 @@ func restText(m *irc.Message, i int) string {
 	return strings.Join(m.Params[i:], " ")
 }
 
+// handlePM sends a private message: PM <nick>[,<nick>...] <message>.
 func handlePM(w *state.World, c *state.Client, m *irc.Message) error {
-	target := m.Params[0]
-	if isChannel(target) {
-		return numeric(irc.ERR_NOSUCHNICK, target, "No such nick (PM is for users; use GC for groups)")
+	for _, target := range splitList(m.Params[0]) {
+		if isChannel(target) {
+			return numeric(irc.ERR_NOSUCHNICK, target, "No such nick (PM is for users; use GC for groups)")
+		}
 	}
-	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{target, restText(m, 1)}}, "PRIVMSG")
+	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{m.Params[0], restText(m, 1)}}, "PRIVMSG")
 }
 
+// handleGC sends a message to groups: GC <group>[,<group>...] <message>.
 func handleGC(w *state.World, c *state.Client, m *irc.Message) error {
-	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{groupName(m.Params[0]), restText(m, 1)}}, "PRIVMSG")
+	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{groupList(m.Params[0]), restText(m, 1)}}, "PRIVMSG")
 }
 
+// handleCG creates a group and joins it as its operator; a group that
+// already exists is refused with FAIL CG GROUP_EXISTS.
 func handleCG(w *state.World, c *state.Client, m *irc.Message) error {
 	name := groupName(m.Params[0])
 	if ch := w.Channel(name); ch != nil {
@@ -49,6 +65,7 @@ func handleCG(w *state.World, c *state.Client, m *irc.Message) error {
 	return joinOne(w, c, name, "")
 }
 
+// handleJG joins a group that exists (403 otherwise: CG creates groups).
 func handleJG(w *state.World, c *state.Client, m *irc.Message) error {
 	name := groupName(m.Params[0])
 	if ch := w.Channel(name); ch == nil || !canSee(c, ch) {
@@ -57,8 +74,13 @@ func handleJG(w *state.World, c *state.Client, m *irc.Message) error {
 	return joinOne(w, c, name, m.Param(1))
 }
 
+// handleLG leaves groups: LG <group>[,<group>...] [<reason>...].
 func handleLG(w *state.World, c *state.Client, m *irc.Message) error {
-	return handlePart(w, c, &irc.Message{Command: "PART", Params: []string{groupName(m.Params[0]), restText(m, 1)}})
+	groups := groupList(m.Params[0])
+	if groups == "" {
+		return numeric(irc.ERR_NEEDMOREPARAMS, "LG", "Not enough parameters")
+	}
+	return handlePart(w, c, &irc.Message{Command: "PART", Params: []string{groups, restText(m, 1)}})
 }
 
 // handleListg lists the groups the client is in, as LIST replies.
@@ -67,15 +89,17 @@ func handleListg(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
-// handleGroups lists every group the client may see, as LIST replies.
+// handleGroups lists every group the client may see, with its member
+// count and topic, as LIST replies.
 func handleGroups(w *state.World, c *state.Client, m *irc.Message) error {
 	sendChannelList(w, c, sortedChannels(w))
 	return nil
 }
 
-// handleOnline lists everyone online the client may see, as WHO replies.
+// handleOnline lists everyone online the client may see, as the replies to
+// WHO * (a 352 per user, then 315).
 func handleOnline(w *state.World, c *state.Client, m *irc.Message) error {
-	sendWhoMatches(w, c, "*")
+	sendWhoMatches(w, c, "*", false)
 	w.Numeric(c, irc.RPL_ENDOFWHO, "*", "End of WHO list")
 	return nil
 }

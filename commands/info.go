@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"strings"
 	"time"
 
 	"chatd/state"
@@ -8,23 +9,98 @@ import (
 	"gopkg.in/irc.v4"
 )
 
+// MOTD, VERSION, TIME and INFO take an optional <target>: a server name
+// (wildcards allowed) or, for VERSION and INFO, a nick whose server is
+// meant. chatd is a single server, so any target that names neither it nor
+// one of its users is ERR_NOSUCHSERVER (modern.ircdocs.horse: "If <target>
+// is given and a matching server cannot be found, the server will respond
+// with the ERR_NOSUCHSERVER numeric and the command will fail").
+
 func handleMotd(w *state.World, c *state.Client, m *irc.Message) error {
+	if err := checkServerTarget(w, m.Param(0), false); err != nil {
+		return err
+	}
 	sendMOTD(w, c)
 	return nil
 }
 
+// handleLusers ignores its parameters: modern.ircdocs.horse gives LUSERS
+// none, and RFC 2812's <mask> and <target> only matter on a network.
 func handleLusers(w *state.World, c *state.Client, m *irc.Message) error {
 	sendLusers(w, c)
 	return nil
 }
 
 func handleVersion(w *state.World, c *state.Client, m *irc.Message) error {
+	if err := checkServerTarget(w, m.Param(0), true); err != nil {
+		return err
+	}
 	w.Numeric(c, irc.RPL_VERSION, Version, w.Config.Server.Name, "chatd IRC server")
 	sendISupport(w, c)
 	return nil
 }
 
 func handleTime(w *state.World, c *state.Client, m *irc.Message) error {
+	if err := checkServerTarget(w, m.Param(0), false); err != nil {
+		return err
+	}
 	w.Numeric(c, irc.RPL_TIME, w.Config.Server.Name, time.Now().Format("Monday January 2 2006 -- 15:04:05 -07:00"))
 	return nil
+}
+
+// handleInfo answers INFO with RPL_INFO lines and RPL_ENDOFINFO.
+func handleInfo(w *state.World, c *state.Client, m *irc.Message) error {
+	if err := checkServerTarget(w, m.Param(0), true); err != nil {
+		return err
+	}
+	for _, line := range []string{
+		Version + " - an IRC server written in Go",
+		"Network: " + w.Config.Server.Network + ", server: " + w.Config.Server.Name,
+		"Running since " + w.Started.UTC().Format("Mon Jan 2 2006 at 15:04:05 UTC"),
+	} {
+		w.Numeric(c, irc.RPL_INFO, line)
+	}
+	w.Numeric(c, irc.RPL_ENDOFINFO, "End of INFO list")
+	return nil
+}
+
+// checkServerTarget accepts an empty target, a mask matching this server's
+// name (case-insensitively) and, when nickOK, a connected user's nick.
+func checkServerTarget(w *state.World, target string, nickOK bool) error {
+	if target == "" || serverMaskMatch(strings.ToLower(target), strings.ToLower(w.Config.Server.Name)) {
+		return nil
+	}
+	if nickOK && w.ClientByNick(target) != nil {
+		return nil
+	}
+	if target[0] == ':' || strings.IndexByte(target, ' ') >= 0 {
+		target = "*" // not sendable as a middle parameter
+	}
+	return numeric(irc.ERR_NOSUCHSERVER, target, "No such server")
+}
+
+// serverMaskMatch matches s against a mask where '*' is any run and '?'
+// any one byte.
+func serverMaskMatch(mask, s string) bool {
+	star, starS := -1, 0
+	i, j := 0, 0
+	for j < len(s) {
+		switch {
+		case i < len(mask) && (mask[i] == '?' || mask[i] == s[j]):
+			i++
+			j++
+		case i < len(mask) && mask[i] == '*':
+			star, starS = i, j
+			i++
+		case star >= 0:
+			starS++
+			i, j = star+1, starS
+		default:
+			return false
+		}
+	}
+	for i < len(mask) && mask[i] == '*' {
+		i++
+	}
+	return i == len(mask)
 }

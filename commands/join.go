@@ -9,14 +9,14 @@ import (
 )
 
 func handleJoin(w *state.World, c *state.Client, m *irc.Message) error {
-	if m.Params[0] == "0" {
-		for _, ch := range memberChannels(c) {
-			part(w, c, ch, "Left all channels")
-		}
-		return nil
-	}
 	keys := strings.Split(m.Param(1), ",")
 	for i, name := range splitList(m.Params[0]) {
+		if name == "0" {
+			// "JOIN 0" leaves every channel, as though the client had sent
+			// PART for each (modern.ircdocs.horse, JOIN message).
+			partAll(w, c)
+			continue
+		}
 		key := ""
 		if i < len(keys) {
 			key = keys[i]
@@ -26,10 +26,17 @@ func handleJoin(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
+// partAll takes c out of every channel it is in, each with a plain PART.
+func partAll(w *state.World, c *state.Client) {
+	for _, ch := range sortedChannelsOf(c) {
+		part(w, c, ch, "")
+	}
+}
+
 // joinOne joins c to one channel, creating it (with c as operator) if new.
 func joinOne(w *state.World, c *state.Client, name, key string) error {
 	if !validChannel(name, w.Config.Limits.ChannelLength) {
-		return numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel")
+		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), "No such channel")
 	}
 	ch := w.Channel(name)
 	if ch != nil && ch.Membership(c) != nil {
@@ -69,17 +76,21 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	return nil
 }
 
-// checkJoin applies a channel's entry modes: bans, +i, +k, +l. An INVITE
-// lets its target past +i, once.
+// checkJoin applies a channel's entry modes in the usual order: bans, then
+// the key, then +i and +l. An INVITE lets its target past +i and +l, once
+// ("An INVITE message can be used by channel members to allow a user to
+// join despite the limit", modern.ircdocs.horse, client limit mode), but not
+// past a ban or a key.
 func checkJoin(w *state.World, c *state.Client, ch *state.Channel, key string) error {
+	invited := ch.Invited[state.Fold(c.Nick)]
 	switch {
 	case isBanned(ch, c):
 		return numeric(irc.ERR_BANNEDFROMCHAN, ch.Name, "Cannot join channel (+b)")
-	case ch.Modes&state.ChanInviteOnly != 0 && !ch.Invited[state.Fold(c.Nick)]:
-		return numeric(irc.ERR_INVITEONLYCHAN, ch.Name, "Cannot join channel (+i)")
 	case ch.Modes&state.ChanKeyed != 0 && key != ch.Key:
 		return numeric(irc.ERR_BADCHANNELKEY, ch.Name, "Cannot join channel (+k)")
-	case ch.Modes&state.ChanLimited != 0 && len(ch.Members()) >= ch.Limit:
+	case ch.Modes&state.ChanInviteOnly != 0 && !invited:
+		return numeric(irc.ERR_INVITEONLYCHAN, ch.Name, "Cannot join channel (+i)")
+	case ch.Modes&state.ChanLimited != 0 && len(ch.Members()) >= ch.Limit && !invited:
 		return numeric(irc.ERR_CHANNELISFULL, ch.Name, "Cannot join channel (+l)")
 	}
 	return nil
@@ -91,7 +102,7 @@ func handlePart(w *state.World, c *state.Client, m *irc.Message) error {
 		ch := w.Channel(name)
 		switch {
 		case ch == nil:
-			sendError(w, c, numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel"))
+			sendError(w, c, numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), "No such channel"))
 		case ch.Membership(c) == nil:
 			sendError(w, c, numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel"))
 		default:

@@ -41,15 +41,23 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string) error {
 		text = m.Params[1]
 	}
 	targets := splitList(m.Params[0])
-	if len(targets) > maxTargets {
-		report(numeric(irc.ERR_TOOMANYTARGETS, m.Params[0], "Too many targets"))
+	if len(targets) == 0 {
+		report(numeric(irc.ERR_NORECIPIENT, "No recipient given ("+verb+")"))
 		return nil
 	}
 	tags := clientTags(m.Tags)
 	if verb == "PRIVMSG" || verb == "NOTICE" {
 		c.LastActive = timeNow()
 	}
-	for _, target := range targets {
+	for i, target := range targets {
+		if i == maxTargets {
+			// As hybrid and charybdis do: the first MAXTARGETS targets get
+			// the message, the first one past the limit is named in 407
+			// (RFC 2812 5.2) and the rest are dropped.
+			report(numeric(irc.ERR_TOOMANYTARGETS, middleParam(target),
+				"Too many recipients. Only "+itoa(maxTargets)+" processed"))
+			break
+		}
 		report(relayOne(w, c, verb, target, text, tags))
 	}
 	return nil
@@ -63,16 +71,17 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	if isChannel(target) {
 		ch := w.Channel(target)
 		if ch == nil || !canSee(c, ch) {
-			return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
+			return numeric(irc.ERR_NOSUCHNICK, middleParam(target), "No such nick/channel")
 		}
 		if err := checkSpeak(c, ch); err != nil {
 			return err
 		}
 		params[0] = ch.Name
-		out := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}, tags)
-		if err := checkRelayLength(out); err != nil {
+		msg := &irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}
+		if err := checkLineLength(msg); err != nil {
 			return err
 		}
+		out := w.NewFanout(msg, tags)
 		need := state.Cap(0)
 		if verb == "TAGMSG" {
 			need = state.CapMessageTags
@@ -83,13 +92,14 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	}
 	to := w.ClientByNick(target)
 	if to == nil {
-		return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
+		return numeric(irc.ERR_NOSUCHNICK, middleParam(target), "No such nick/channel")
 	}
 	params[0] = to.Nick
-	out := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}, tags)
-	if err := checkRelayLength(out); err != nil {
+	msg := &irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}
+	if err := checkLineLength(msg); err != nil {
 		return err
 	}
+	out := w.NewFanout(msg, tags)
 	if verb != "TAGMSG" || to.Caps.Has(state.CapMessageTags) {
 		out.To(to)
 	}
@@ -109,14 +119,30 @@ func echo(c *state.Client, out *state.Fanout) {
 	}
 }
 
-// checkRelayLength refuses a message that would pass 512 bytes once the
+// checkLineLength refuses a message that would pass 512 bytes once the
 // sender's nick!user@host is put in front of it: relaying it cut short
-// would lose what the server accepted.
-func checkRelayLength(out *state.Fanout) error {
-	line := out.Line(0)
+// would lose what the server accepted. It measures the line as encoded in
+// full, before any Fanout (whose lines are already cut to fit) is made.
+func checkLineLength(m *irc.Message) error {
+	line, err := state.Encode(m)
+	if err != nil {
+		return err
+	}
 	if len(line) > state.MaxLineBytes {
 		return numeric(state.ErrInputTooLong, "Message too long to relay: "+
 			itoa(len(line)-state.MaxLineBytes)+" bytes over the 512-byte line limit")
+	}
+	return nil
+}
+
+// checkRelayLength is the old form of checkLineLength. It can never refuse
+// anything: Fanout.Line cuts an over-long line to 512 bytes before it can
+// be measured. Callers should build the *irc.Message, check it with
+// checkLineLength, then make the Fanout.
+func checkRelayLength(out *state.Fanout) error {
+	line := out.Line(0)
+	if len(line) > state.MaxLineBytes {
+		return numeric(state.ErrInputTooLong, "Message too long to relay")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"crypto/subtle"
+	"strings"
 
 	"chatd/state"
 
@@ -12,6 +13,10 @@ func handlePass(w *state.World, c *state.Client, m *irc.Message) error {
 	if c.Registered {
 		return numeric(irc.ERR_ALREADYREGISTERED, "You may not reregister")
 	}
+	if m.Params[0] == "" {
+		return numeric(irc.ERR_NEEDMOREPARAMS, "PASS", "Not enough parameters")
+	}
+	// Only the last PASS before registration counts (modern.ircdocs.horse).
 	want := w.Config.Server.Password
 	c.PassOK = want == "" || subtle.ConstantTimeCompare([]byte(m.Params[0]), []byte(want)) == 1
 	return nil
@@ -33,13 +38,17 @@ func handleUser(w *state.World, c *state.Client, m *irc.Message) error {
 // realnameLen caps the realname (gecos) so replies carrying it fit a line.
 const realnameLen = 150
 
+// handleNick sets or changes the nick. A missing or empty parameter is
+// ERR_NONICKNAMEGIVEN (modern.ircdocs.horse: "If the server does not receive
+// the <nickname> parameter with the NICK command, it should issue an
+// ERR_NONICKNAMEGIVEN numeric").
 func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
-	nick := m.Params[0]
+	nick := m.Param(0)
 	if nick == "" {
 		return numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
 	}
 	if !validNick(nick, w.Config.Limits.NickLength) {
-		return numeric(irc.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+		return numeric(irc.ERR_ERRONEUSNICKNAME, sendableParam(nick), "Erroneous nickname")
 	}
 	if w.NickInUse(nick, c) {
 		return numeric(irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
@@ -70,6 +79,9 @@ func tryRegister(w *state.World, c *state.Client) error {
 		w.Quit(c, "Bad password")
 		return nil
 	}
+	if klined(w, c) { // K-lines: commands/kline.go
+		return nil
+	}
 	w.Register(c)
 	w.Log.Info("registered", "id", c.ID, "nick", c.Nick, "user", c.User, "host", c.Host)
 	sendWelcome(w, c)
@@ -77,6 +89,16 @@ func tryRegister(w *state.World, c *state.Client) error {
 		sendError(w, c, joinOne(w, c, lobby, ""))
 	}
 	return nil
+}
+
+// sendableParam returns s if it can be echoed back as a middle parameter,
+// else "*": a nick or subcommand that holds a space or starts with ':' (sent
+// as a trailing parameter) would otherwise make the whole reply unsendable.
+func sendableParam(s string) string {
+	if s == "" || s[0] == ':' || strings.IndexByte(s, ' ') >= 0 {
+		return "*"
+	}
+	return s
 }
 
 // prefixOf is the client's nick!user@host as a message source.

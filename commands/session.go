@@ -18,17 +18,22 @@ func handlePing(w *state.World, c *state.Client, m *irc.Message) error {
 // already counted the line as activity, so there is nothing else to do.
 func handlePong(w *state.World, c *state.Client, m *irc.Message) error { return nil }
 
+// handleQuit ends the session. Others see the reason prefixed with "Quit: ",
+// even when it is empty (modern.ircdocs.horse, QUIT: "This applies even if
+// <reason> is empty, in which case the reason sent to other clients SHOULD
+// be just this "Quit: " string"), so a client cannot pass its reason off as
+// a server-generated one such as "Ping timeout".
 func handleQuit(w *state.World, c *state.Client, m *irc.Message) error {
-	reason := "Client Quit"
-	if r := m.Param(0); r != "" {
-		reason = "Quit: " + truncateUTF8(r, w.Config.Limits.KickLength)
-	}
-	w.Quit(c, reason)
+	w.Quit(c, "Quit: "+truncateUTF8(m.Param(0), w.Config.Limits.KickLength))
 	return nil
 }
 
+// handleAway sets or clears the away message. away-notify peers are told
+// when the state "sets, changes or removes" (IRCv3 away-notify), so a
+// repeated AWAY that changes nothing is acknowledged but not broadcast.
 func handleAway(w *state.World, c *state.Client, m *irc.Message) error {
 	msg := truncateUTF8(m.Param(0), w.Config.Limits.AwayLength)
+	changed := msg != c.Away
 	c.Away = msg
 	params := []string{}
 	if msg == "" {
@@ -36,6 +41,9 @@ func handleAway(w *state.World, c *state.Client, m *irc.Message) error {
 	} else {
 		params = append(params, msg)
 		w.Numeric(c, irc.RPL_NOWAWAY, "You have been marked as being away")
+	}
+	if !changed {
+		return nil
 	}
 	w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "AWAY", Params: params}, nil).ToNeighbours(c, state.CapAwayNotify)
 	return nil

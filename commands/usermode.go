@@ -7,20 +7,23 @@ import (
 )
 
 // userMode queries or changes the client's own modes (+i, +w; +o only
-// through OPER, though a client may drop it).
+// through OPER, though a client may drop it). Another user's modes can be
+// neither seen nor changed (502). Known modes are applied even when the
+// string also holds unknown letters, which draw one 501; the client is
+// then sent a MODE with the net change, if there is one.
 func userMode(w *state.World, c *state.Client, m *irc.Message) error {
 	target := w.ClientByNick(m.Params[0])
 	if target == nil {
-		return numeric(irc.ERR_NOSUCHNICK, m.Params[0], "No such nick/channel")
+		return numeric(irc.ERR_NOSUCHNICK, middleParam(m.Params[0]), "No such nick/channel")
 	}
 	if target != c {
 		return numeric(irc.ERR_USERSDONTMATCH, "Cant change mode for other users")
 	}
-	if len(m.Params) < 2 {
+	if m.Param(1) == "" {
 		w.Numeric(c, irc.RPL_UMODEIS, c.Modes.String())
 		return nil
 	}
-	var added, removed []byte
+	before := c.Modes
 	unknown := false
 	adding := true
 	for i := 0; i < len(m.Params[1]); i++ {
@@ -34,31 +37,40 @@ func userMode(w *state.World, c *state.Client, m *irc.Message) error {
 			continue
 		}
 		mode := state.UserModeFor(letter)
-		if mode == 0 {
-			unknown = true
-			continue
-		}
-		has := c.Modes&mode != 0
 		switch {
-		case adding && !has && mode != state.UserOper:
+		case mode == 0:
+			unknown = true
+		case adding && mode != state.UserOper:
 			c.Modes |= mode
-			added = append(added, letter)
-		case !adding && has:
-			if mode == state.UserOper {
-				w.SetOper(c, false)
-			} else {
-				c.Modes &^= mode
-			}
-			removed = append(removed, letter)
+		case !adding && mode == state.UserOper:
+			w.SetOper(c, false)
+		case !adding:
+			c.Modes &^= mode
 		}
 	}
 	if unknown {
 		sendError(w, c, numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag"))
 	}
-	if change := modeChange(added, removed); change != "" {
+	if change := userModeChange(before, c.Modes); change != "" {
 		w.SendMessage(c, &irc.Message{Prefix: prefixOf(c), Command: "MODE", Params: []string{c.Nick, change}})
 	}
 	return nil
+}
+
+// userModeChange renders the difference between two sets of user modes as
+// "+ab-c", letters in the order 004 lists them; "" when they are the same.
+func userModeChange(before, after state.UserModes) string {
+	var added, removed []byte
+	for _, letter := range []byte(userModes) {
+		mode := state.UserModeFor(letter)
+		switch {
+		case after&mode != 0 && before&mode == 0:
+			added = append(added, letter)
+		case after&mode == 0 && before&mode != 0:
+			removed = append(removed, letter)
+		}
+	}
+	return modeChange(added, removed)
 }
 
 // modeChange renders "+ab-c" from the letters added and removed.

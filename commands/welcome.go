@@ -55,6 +55,7 @@ func isupportTokens(w *state.World) []string {
 		"TARGMAX=JOIN:,KICK:1,LIST:,NAMES:,NOTICE:" + strconv.Itoa(maxTargets) + ",PART:,PRIVMSG:" + strconv.Itoa(maxTargets) + ",TAGMSG:" + strconv.Itoa(maxTargets) + ",WHOIS:1",
 		"TOPICLEN=" + strconv.Itoa(l.TopicLength),
 		"USERLEN=" + strconv.Itoa(userLen),
+		"UTF8ONLY",
 	}
 }
 

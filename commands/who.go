@@ -10,64 +10,90 @@ import (
 	"gopkg.in/irc.v4"
 )
 
+// handleWho answers WHO <#channel|nick|mask> [o] with a 352 per visible
+// user and always a 315 carrying the mask exactly as sent. The optional
+// "o" flag (RFC 1459) keeps only IRC operators.
 func handleWho(w *state.World, c *state.Client, m *irc.Message) error {
 	mask := m.Param(0)
 	if mask == "" {
 		mask = "*"
 	}
+	opersOnly := m.Param(1) == "o"
 	if isChannel(mask) {
 		if ch := w.Channel(mask); ch != nil && canSee(c, ch) {
 			isMember := ch.Membership(c) != nil
 			for _, member := range ch.SortedMembers() {
-				if isMember || member.Modes&state.UserInvisible == 0 {
-					whoReply(w, c, member, ch)
+				if !isMember && member.Modes&state.UserInvisible != 0 {
+					continue
 				}
+				if opersOnly && member.Modes&state.UserOper == 0 {
+					continue
+				}
+				whoReply(w, c, member, ch)
 			}
 		}
 	} else {
-		sendWhoMatches(w, c, mask)
+		sendWhoMatches(w, c, mask, opersOnly)
 	}
-	w.Numeric(c, irc.RPL_ENDOFWHO, mask, "End of WHO list")
+	w.Numeric(c, irc.RPL_ENDOFWHO, middleParam(mask), "End of WHO list")
 	return nil
 }
 
-// sendWhoMatches sends a 352 for every visible user whose nick, user, host
-// or realname matches mask ("0" and "*" match everyone).
-func sendWhoMatches(w *state.World, c *state.Client, mask string) {
+// sendWhoMatches sends a 352 for the users a non-channel WHO mask selects:
+// an exact nickname gives that one user (invisible or not, as WHOIS would
+// show them anyway); otherwise every visible user whose nick, username,
+// host, server or realname matches the mask ("0" and "*" match everyone).
+func sendWhoMatches(w *state.World, c *state.Client, mask string, opersOnly bool) {
+	keep := func(u *state.Client) bool { return !opersOnly || u.Modes&state.UserOper != 0 }
+	if !strings.ContainsAny(mask, "*?") {
+		if u := w.ClientByNick(mask); u != nil {
+			if keep(u) {
+				whoReply(w, c, u, whoChannel(c, u))
+			}
+			return
+		}
+	}
 	if mask == "0" {
 		mask = "*"
 	}
 	folded := state.Fold(mask)
+	serverMatches := wildcardMatch(folded, state.Fold(w.Config.Server.Name))
 	for _, u := range sortedUsers(w) {
-		if !visibleTo(c, u) {
+		if !visibleTo(c, u) || !keep(u) {
 			continue
 		}
-		if wildcardMatch(folded, state.Fold(u.Nick)) || wildcardMatch(folded, state.Fold(u.User)) ||
+		if serverMatches || wildcardMatch(folded, state.Fold(u.Nick)) || wildcardMatch(folded, state.Fold(u.User)) ||
 			wildcardMatch(folded, state.Fold(u.Host)) || wildcardMatch(folded, state.Fold(u.Realname)) {
-			whoReply(w, c, u, firstSharedChannel(c, u))
+			whoReply(w, c, u, whoChannel(c, u))
 		}
 	}
 }
 
-// visibleTo reports whether c may see u in WHO: +i hides users from those
-// who share no channel with them.
+// visibleTo reports whether c may see u in a WHO mask listing: +i hides
+// users from those who share no channel with them (Modern, "WHO message").
 func visibleTo(c, u *state.Client) bool {
 	if u == c || u.Modes&state.UserInvisible == 0 {
 		return true
 	}
-	return firstSharedChannel(c, u) != nil
+	return whoChannel(c, u) != nil
 }
 
-func firstSharedChannel(c, u *state.Client) *state.Channel {
+// whoChannel picks the channel a mask WHO reply names for u: the first, by
+// name, that c and u share, so that replies are the same every time; nil
+// (shown as "*") when they share none.
+func whoChannel(c, u *state.Client) *state.Channel {
+	var best *state.Channel
 	for ch := range u.Channels() {
-		if ch.Membership(c) != nil {
-			return ch
+		if ch.Membership(c) != nil && (best == nil || ch.Name < best.Name) {
+			best = ch
 		}
 	}
-	return nil
+	return best
 }
 
 // whoReply sends one 352: channel user host server nick flags :hops realname.
+// The flags are H (here) or G (gone, away), * for an IRC operator, then u's
+// prefixes in ch (all of them with multi-prefix).
 func whoReply(w *state.World, c, u *state.Client, ch *state.Channel) {
 	chanName := "*"
 	flags := "H"
@@ -95,22 +121,31 @@ func sortedUsers(w *state.World) []*state.Client {
 	return list
 }
 
+// handleWhois answers WHOIS [<target>] <nick>. The target, when given, must
+// be this server (wildcards allowed) or a user on it: there is only one
+// server, so either way the answer is the same. Only the first of several
+// comma-separated nicks is looked up (TARGMAX=WHOIS:1). Every answer ends
+// with 318, even for an unknown nick or server.
 func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
-	nick := m.Params[len(m.Params)-1] // WHOIS [server] nick
-	if len(m.Params) > 1 && m.Params[0] == "" {
-		nick = m.Params[1]
+	nick := m.Params[len(m.Params)-1]
+	if first := splitList(nick); len(first) > 0 {
+		nick = first[0]
 	}
 	if nick == "" {
 		return numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
 	}
-	first := splitList(nick)
-	if len(first) > 0 {
-		nick = first[0]
+	if len(m.Params) > 1 {
+		target := m.Params[0]
+		if !wildcardMatch(state.Fold(target), state.Fold(w.Config.Server.Name)) && w.ClientByNick(target) == nil {
+			w.Numeric(c, irc.ERR_NOSUCHSERVER, middleParam(target), "No such server")
+			w.Numeric(c, irc.RPL_ENDOFWHOIS, middleParam(nick), "End of /WHOIS list")
+			return nil
+		}
 	}
 	u := w.ClientByNick(nick)
 	if u == nil {
-		w.Numeric(c, irc.ERR_NOSUCHNICK, nick, "No such nick/channel")
-		w.Numeric(c, irc.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
+		w.Numeric(c, irc.ERR_NOSUCHNICK, middleParam(nick), "No such nick/channel")
+		w.Numeric(c, irc.RPL_ENDOFWHOIS, middleParam(nick), "End of /WHOIS list")
 		return nil
 	}
 	w.Numeric(c, irc.RPL_WHOISUSER, u.Nick, u.User, u.Host, "*", u.Realname)
@@ -134,7 +169,9 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
-// sendWhoisChannels sends 319 lines listing u's channels that c may see.
+// sendWhoisChannels sends 319 lines listing u's channels that c may see
+// (secret channels only to their members), each with u's prefixes there,
+// split so that every line fits 512 bytes.
 func sendWhoisChannels(w *state.World, c, u *state.Client) {
 	budget := state.MaxLineBytes - len(w.Config.Server.Name) - len(c.DisplayNick()) - len(u.Nick) - 16
 	var names []string
@@ -156,21 +193,31 @@ func sendWhoisChannels(w *state.World, c, u *state.Client) {
 	}
 }
 
+// handleWhowas answers WHOWAS <nick>[,<nick>...] [<count>]: for each nick
+// its remembered entries, newest first (at most count of them when count
+// is positive), or 406; then one 369 with the parameter as sent.
 func handleWhowas(w *state.World, c *state.Client, m *irc.Message) error {
-	nick := m.Params[0]
+	nicks := splitList(m.Params[0])
+	if len(nicks) == 0 {
+		return numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
+	}
 	count, _ := strconv.Atoi(m.Param(1))
-	entries := w.Whowas(nick, count)
-	if len(entries) == 0 {
-		w.Numeric(c, irc.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+	for _, nick := range nicks {
+		entries := w.Whowas(nick, count)
+		if len(entries) == 0 {
+			w.Numeric(c, irc.ERR_WASNOSUCHNICK, middleParam(nick), "There was no such nickname")
+		}
+		for _, e := range entries {
+			w.Numeric(c, irc.RPL_WHOWASUSER, e.Nick, e.User, e.Host, "*", e.Realname)
+			w.Numeric(c, irc.RPL_WHOISSERVER, e.Nick, e.Server, e.Left.UTC().Format(time.RFC1123))
+		}
 	}
-	for _, e := range entries {
-		w.Numeric(c, irc.RPL_WHOWASUSER, e.Nick, e.User, e.Host, "*", e.Realname)
-		w.Numeric(c, irc.RPL_WHOISSERVER, e.Nick, e.Server, e.Left.UTC().Format(time.RFC1123))
-	}
-	w.Numeric(c, irc.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+	w.Numeric(c, irc.RPL_ENDOFWHOWAS, middleParam(m.Params[0]), "End of WHOWAS")
 	return nil
 }
 
+// handleIson answers ISON with the nicks (as spelt on the server) that are
+// online; nicks may come as separate parameters or space-separated in one.
 func handleIson(w *state.World, c *state.Client, m *irc.Message) error {
 	var online []string
 	for _, p := range m.Params {
@@ -184,13 +231,17 @@ func handleIson(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
+// handleUserhost answers USERHOST for up to five nicks with
+// nick[*]=(+|-)user@host: * for an operator, - when away.
 func handleUserhost(w *state.World, c *state.Client, m *irc.Message) error {
 	var replies []string
+	asked := 0
 	for _, p := range m.Params {
 		for _, nick := range strings.Fields(p) {
-			if len(replies) == 5 {
+			if asked == 5 {
 				break
 			}
+			asked++
 			u := w.ClientByNick(nick)
 			if u == nil {
 				continue

@@ -18,9 +18,10 @@ import (
 )
 
 const (
-	// maxTagBytes is the room for message tags in one client line, on top of
-	// the 512 bytes of the rest (IRCv3 message-tags).
-	maxTagBytes = 8191
+	// maxTagBytes is the tag data a client may send on one line, on top of
+	// the 512 bytes of the rest: IRCv3 message-tags allows clients 4094
+	// bytes, '@' and the trailing space excluded; more gets 417.
+	maxTagBytes = 4094
 	// maxLineBytes is the longest acceptable line: tags, a space, and 512
 	// bytes of message including CRLF.
 	maxLineBytes = maxTagBytes + 1 + state.MaxLineBytes
@@ -43,7 +44,12 @@ type conn struct {
 }
 
 // Registered switches the reader from the registration timeout to pings.
-func (c *conn) Registered() { c.registered.Store(true) }
+// It wakes the reader, which may be waiting on the registration deadline,
+// so that the ping clock starts now rather than at that deadline.
+func (c *conn) Registered() {
+	c.registered.Store(true)
+	_ = c.nc.SetReadDeadline(time.Now())
+}
 
 // SetFloodExempt turns flood control off (or back on) for the connection.
 func (c *conn) SetFloodExempt(on bool) { c.exempt.Store(on) }
@@ -72,11 +78,12 @@ func (c *conn) readLoop() {
 		c.srv.world.Gone(c.id, reason)
 	}()
 
-	cfg := c.srv.cfg
+	cfg := c.srv.Config()
 	lr := &lineReader{nc: c.nc, max: maxLineBytes}
 	now := time.Now()
 	keepalive := now.Add(cfg.Limits.RegistrationTimeout.Duration)
 	pinged := false
+	live := false // registered, and keepalive is on the ping clock
 	bucket := newTokenBucket(cfg.Flood.Burst, cfg.Flood.PerSecond, now)
 	floodOn := cfg.Flood.Enabled
 	ceiling := 10 * cfg.Flood.Burst
@@ -84,18 +91,30 @@ func (c *conn) readLoop() {
 	heldBytes := 0
 
 	for {
+		if latest := c.srv.Config(); latest != cfg { // REHASH: new flood settings and timeouts
+			cfg = latest
+			bucket.burst, bucket.perSecond = float64(cfg.Flood.Burst), cfg.Flood.PerSecond
+			floodOn, ceiling = cfg.Flood.Enabled, 10*cfg.Flood.Burst
+		}
 		now = time.Now()
-		for len(held) > 0 && (c.exempt.Load() || bucket.take(now)) {
+		for len(held) > 0 && (!floodOn || c.exempt.Load() || bucket.take(now)) {
 			c.submit(held[0])
 			heldBytes -= held[0].size
 			held[0] = inbound{}
 			held = held[1:]
+		}
+		if !live && c.registered.Load() {
+			live = true // registration just completed: start the ping clock
+			keepalive = now.Add(cfg.Limits.PingInterval.Duration)
 		}
 		deadline := keepalive
 		if len(held) > 0 && bucket.nextAt().Before(deadline) {
 			deadline = bucket.nextAt()
 		}
 		_ = c.nc.SetReadDeadline(deadline)
+		if !live && c.registered.Load() {
+			continue // Registered's wake-up came before our SetReadDeadline
+		}
 
 		line, err := lr.next()
 		var in inbound
@@ -106,8 +125,8 @@ func (c *conn) readLoop() {
 			in = inbound{problem: state.LineTooLong, size: maxLineBytes}
 		case errors.Is(err, os.ErrDeadlineExceeded) && !c.isClosing():
 			now = time.Now()
-			if now.Before(keepalive) {
-				continue // a held line's turn, or a spurious wake-up
+			if now.Before(keepalive) || (!live && c.registered.Load()) {
+				continue // a held line's turn, registration, or a spurious wake-up
 			}
 			switch {
 			case !c.registered.Load():
@@ -125,7 +144,7 @@ func (c *conn) readLoop() {
 		default:
 			if errors.Is(err, io.EOF) && lr.pending() {
 				// a last line without its newline still counts
-				rest := lr.buf[lr.r:lr.w]
+				rest := bytes.TrimSuffix(lr.buf[lr.r:lr.w], []byte{'\r'})
 				lr.r = lr.w
 				c.submitAll(held, classify(rest))
 			} else {
@@ -137,6 +156,7 @@ func (c *conn) readLoop() {
 
 		// Any line is a sign of life.
 		if c.registered.Load() {
+			live = true
 			pinged = false
 			keepalive = time.Now().Add(cfg.Limits.PingInterval.Duration)
 		}
@@ -175,8 +195,9 @@ func (c *conn) submitAll(held []inbound, last inbound) {
 }
 
 // classify parses one line (without its newline) and checks it: the 512
-// byte limit (tags excepted), the tag limit, NUL bytes, UTF-8 and the
-// parameter count. An empty or unparsable line gives the zero inbound,
+// byte limit (tags excepted), the tag limit, NUL and CR bytes, UTF-8 and
+// the parameter count. An empty or unparsable line, or one whose command
+// could not be echoed back (it starts with ':'), gives the zero inbound,
 // which is ignored.
 func classify(raw []byte) inbound {
 	in := inbound{size: len(raw)}
@@ -203,10 +224,14 @@ func classify(raw []byte) inbound {
 	switch {
 	case bytes.IndexByte(raw, 0) >= 0:
 		in.problem, in.command = state.LineHasNUL, msg.Command
+	case bytes.IndexByte(raw, '\r') >= 0:
+		in.problem, in.command = state.LineHasCR, msg.Command
 	case !utf8.Valid(raw):
 		in.problem, in.command = state.LineInvalidUTF8, msg.Command
 	case len(msg.Params) > maxParams:
 		in.problem, in.command = state.LineTooManyParams, msg.Command
+	case msg.Command[0] == ':':
+		return inbound{} // ": :x" parses with the command ":X"
 	default:
 		in.msg = msg
 	}

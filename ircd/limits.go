@@ -39,6 +39,7 @@ func newIPLimits(l conf.Limits) (*ipLimits, error) {
 	return il, nil
 }
 
+// isExempt must be called with il.mu held.
 func (il *ipLimits) isExempt(addr netip.Addr) bool {
 	for _, p := range il.exempt {
 		if p.Contains(addr) {
@@ -49,13 +50,16 @@ func (il *ipLimits) isExempt(addr netip.Addr) bool {
 }
 
 // admit counts a new connection from addr, or says why it is refused.
-// Every admitted connection must be followed by release.
+// Every admitted connection must be followed by release. Connections from
+// exempt addresses are counted too, so that a REHASH changing the
+// exemptions keeps the counts right.
 func (il *ipLimits) admit(addr netip.Addr, now time.Time) (refusal string) {
-	if il.isExempt(addr) {
-		return ""
-	}
 	il.mu.Lock()
 	defer il.mu.Unlock()
+	if il.isExempt(addr) {
+		il.open[addr]++
+		return ""
+	}
 	if il.maxPerIP > 0 && il.open[addr] >= il.maxPerIP {
 		return "Too many connections from your IP address (max_per_ip)"
 	}
@@ -79,9 +83,6 @@ func (il *ipLimits) admit(addr netip.Addr, now time.Time) (refusal string) {
 
 // release forgets a closed connection from addr.
 func (il *ipLimits) release(addr netip.Addr) {
-	if il.isExempt(addr) {
-		return
-	}
 	il.mu.Lock()
 	defer il.mu.Unlock()
 	if il.open[addr] <= 1 {

@@ -57,7 +57,7 @@ func (lr *lineReader) fill() error {
 		}
 	}
 	if lr.buf == nil {
-		lr.buf = make([]byte, smallReadBuffer)
+		lr.buf = make([]byte, min(smallReadBuffer, lr.max))
 	}
 	if lr.w == len(lr.buf) {
 		switch {

@@ -20,20 +20,28 @@ import (
 
 // Server accepts connections and wires each to the state goroutine.
 type Server struct {
-	cfg   *conf.Config
+	cfg   atomic.Pointer[conf.Config] // replaced by Reconfigure; readers load it
 	world *state.World
 	log   *slog.Logger
 
-	pingLine []byte
-	limits   *ipLimits
-	nextID   atomic.Uint64
-	live     atomic.Int64 // open connections, for max_clients
+	pingLine  []byte
+	limits    *ipLimits
+	nextID    atomic.Uint64
+	live      atomic.Int64 // open connections, for max_clients
+	cert      atomic.Pointer[tls.Certificate]
+	tlsConfig *tls.Config // shared by TLS listeners; serves cert
 
+	reconfMu  sync.Mutex // one Reconfigure at a time
 	mu        sync.Mutex
 	listeners []listener
+	serving   bool           // Serve has started the accept loops
+	closed    bool           // Serve has closed the listeners
 	conns     sync.WaitGroup // one per open socket, done when it is closed
 	accepting sync.WaitGroup
 }
+
+// Config returns the configuration in force.
+func (s *Server) Config() *conf.Config { return s.cfg.Load() }
 
 // New prepares a server; Listen binds its addresses.
 func New(cfg *conf.Config, world *state.World, log *slog.Logger) (*Server, error) {
@@ -45,47 +53,82 @@ func New(cfg *conf.Config, world *state.World, log *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, world: world, log: log, pingLine: ping, limits: limits}, nil
+	s := &Server{world: world, log: log, pingLine: ping, limits: limits}
+	s.cfg.Store(cfg)
+	s.tlsConfig = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return s.cert.Load(), nil
+		},
+	}
+	return s, nil
 }
 
 // Listen binds every configured listener. On error none stays bound.
 func (s *Server) Listen() error {
-	var tlsConfig *tls.Config
-	if len(s.cfg.Listen.TLS) > 0 {
-		cert, err := tls.LoadX509KeyPair(s.cfg.Listen.TLSCert, s.cfg.Listen.TLSKey)
-		if err != nil {
-			return fmt.Errorf("ircd: tls certificate: %w", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	cfg := s.Config()
+	cert, err := loadCert(cfg)
+	if err != nil {
+		return err
 	}
-	var ls []listener
-	bind := func(addr string, tc *tls.Config) error {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("ircd: listen %s: %w", addr, err)
-		}
-		if tc != nil {
-			l = tls.NewListener(l, tc)
-		}
-		ls = append(ls, listener{Listener: l, tls: tc != nil})
-		return nil
+	if cert != nil {
+		s.cert.Store(cert)
 	}
-	for _, a := range s.cfg.Listen.Plain {
-		if err := bind(a, nil); err != nil {
-			closeAll(ls)
-			return err
-		}
-	}
-	for _, a := range s.cfg.Listen.TLS {
-		if err := bind(a, tlsConfig); err != nil {
-			closeAll(ls)
-			return err
-		}
+	ls, err := s.bind(cfg, nil)
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.listeners = append(s.listeners, ls...)
 	s.mu.Unlock()
 	return nil
+}
+
+// loadCert reads the TLS certificate and key when cfg has TLS listeners;
+// nil when it has none.
+func loadCert(cfg *conf.Config) (*tls.Certificate, error) {
+	if len(cfg.Listen.TLS) == 0 {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.Listen.TLSCert, cfg.Listen.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("ircd: tls certificate: %w", err)
+	}
+	return &cert, nil
+}
+
+// bind opens cfg's listeners except those whose key is in have. On error
+// none of the new ones stays open.
+func (s *Server) bind(cfg *conf.Config, have map[string]bool) ([]listener, error) {
+	var ls []listener
+	open := func(addr string, isTLS bool) error {
+		key := listenerKey(addr, isTLS)
+		if have[key] {
+			return nil
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("ircd: listen %s: %w", addr, err)
+		}
+		if isTLS {
+			l = tls.NewListener(l, s.tlsConfig)
+		}
+		ls = append(ls, listener{Listener: l, tls: isTLS, key: key})
+		return nil
+	}
+	for _, a := range cfg.Listen.Plain {
+		if err := open(a, false); err != nil {
+			closeAll(ls)
+			return nil, err
+		}
+	}
+	for _, a := range cfg.Listen.TLS {
+		if err := open(a, true); err != nil {
+			closeAll(ls)
+			return nil, err
+		}
+	}
+	return ls, nil
 }
 
 // Addrs returns the bound addresses (useful with port 0 in tests).
@@ -106,9 +149,11 @@ func (s *Server) Serve(ctx context.Context) {
 		s.accepting.Add(1)
 		go s.acceptLoop(l)
 	}
+	s.serving = true
 	s.mu.Unlock()
 	<-ctx.Done()
 	s.mu.Lock()
+	s.closed = true
 	closeAll(s.listeners)
 	s.mu.Unlock()
 	s.accepting.Wait()
@@ -149,7 +194,8 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 		addr = tcp.AddrPort().Addr().Unmap()
 	}
 	s.conns.Add(1)
-	if n := s.live.Add(1); n > int64(s.cfg.Limits.MaxClients) {
+	cfg := s.Config()
+	if n := s.live.Add(1); n > int64(cfg.Limits.MaxClients) {
 		s.refuse(nc, addr, "Too many connections on this server (max_clients)")
 		return
 	}
@@ -160,7 +206,7 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), nc: nc, addr: addr}
 	c.sendQueue = &sendQueue{
 		nc:           nc,
-		limit:        s.cfg.Limits.SendQBytes,
+		limit:        cfg.Limits.SendQBytes,
 		writeTimeout: 60 * time.Second,
 		flushTimeout: 3 * time.Second,
 		onClosed: func() {
@@ -194,6 +240,15 @@ func (s *Server) refuse(nc net.Conn, addr netip.Addr, why string) {
 type listener struct {
 	net.Listener
 	tls bool
+	key string // listenerKey of its configured address
+}
+
+// listenerKey identifies a configured listener across config reloads.
+func listenerKey(addr string, isTLS bool) string {
+	if isTLS {
+		return "tls " + addr
+	}
+	return "plain " + addr
 }
 
 func closeAll(ls []listener) {

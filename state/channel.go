@@ -101,8 +101,8 @@ func (ch *Channel) SortedMembers() []*Client {
 }
 
 // ModeString renders the flag modes with their parameters, e.g. "+ntk key".
-// Parameters (key, limit) are shown only when showParams is set, as a
-// channel's key is for its members only.
+// Parameters (key, limit) are shown only when showParams is set: they are
+// for the channel's members only (RFC 2811 4.2.9).
 func (ch *Channel) ModeString(showParams bool) (modes string, params []string) {
 	b := []byte{'+'}
 	for _, l := range chanModeLetters {
@@ -116,7 +116,9 @@ func (ch *Channel) ModeString(showParams bool) (modes string, params []string) {
 				params = append(params, ch.Key)
 			}
 		case ChanLimited:
-			params = append(params, strconv.Itoa(ch.Limit))
+			if showParams {
+				params = append(params, strconv.Itoa(ch.Limit))
+			}
 		}
 	}
 	return string(b), params

@@ -33,6 +33,9 @@ type Client struct {
 	gone     bool   // removed from the world; later events are ignored
 	sendFail bool   // its send queue overflowed; it is being dropped
 	seen     uint64 // epoch mark for ForNeighbours
+
+	held       bool    // events wait in heldEvents until Release (state/hold.go)
+	heldEvents []event // the client's lines (and its Gone) that arrived while held
 }
 
 func newClient(id ClientID, out Outbox, addr netip.Addr, tls bool) *Client {
@@ -134,6 +137,7 @@ const (
 	CapCapNotify
 	CapSetname
 	CapExtendedJoin
+	CapInviteNotify
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -146,6 +150,7 @@ var capabilities = []struct {
 	{CapCapNotify, "cap-notify"},
 	{CapEchoMessage, "echo-message"},
 	{CapExtendedJoin, "extended-join"},
+	{CapInviteNotify, "invite-notify"},
 	{CapMessageTags, "message-tags"},
 	{CapMultiPrefix, "multi-prefix"},
 	{CapServerTime, "server-time"},

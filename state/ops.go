@@ -22,9 +22,13 @@ func (w *World) NickInUse(nick string, c *Client) bool {
 }
 
 // SetNick gives c a nick the caller has checked is free.
+// A registered client's old nick goes into WHOWAS (RFC 2812 3.6.3).
 func (w *World) SetNick(c *Client, nick string) {
 	if c.Nick != "" {
 		delete(w.nicks, Fold(c.Nick))
+		if c.Registered {
+			w.rememberWhowas(c)
+		}
 	}
 	c.Nick = nick
 	w.nicks[Fold(nick)] = c
@@ -88,7 +92,7 @@ func (w *World) Quit(c *Client, reason string) {
 			Params:  []string{reason},
 		}, nil)
 		quit.ToNeighbours(c, 0)
-		w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.Config.Server.Name, Left: time.Now()})
+		w.rememberWhowas(c)
 		w.Log.Info("quit", "id", c.ID, "nick", c.Nick, "reason", reason)
 	} else {
 		w.unregistered--
@@ -149,4 +153,8 @@ func (w *World) InvisibleCount() int {
 		}
 	}
 	return n
+}
+
+func (w *World) rememberWhowas(c *Client) {
+	w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.Config.Server.Name, Left: time.Now()})
 }

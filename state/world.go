@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -43,6 +44,11 @@ type World struct {
 	// never removes members from the set it is iterating.
 	doomed   []*Client
 	stopping bool
+	stopped  chan struct{} // closed when Run returns, for Post
+
+	klines     []Kline    // server bans (state/kline.go)
+	klineStore KlineStore // where changed K-lines are handed for saving; may be nil
+	reloader   Reloader   // REHASH (state/reload.go); may be nil
 }
 
 // ClientID names a connection for the lifetime of the process.
@@ -80,6 +86,7 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		nicks:    make(map[string]*Client),
 		channels: make(map[string]*Channel),
 		whowas:   newWhowasRing(cfg.Limits.WhowasLength),
+		stopped:  make(chan struct{}),
 	}
 }
 
@@ -112,6 +119,7 @@ const (
 	LineHasNUL                    // a NUL byte anywhere
 	LineInvalidUTF8               // chatd is UTF-8 only (UTF8ONLY)
 	LineTooManyParams             // more than RFC 1459's 15 parameters
+	LineHasCR                     // a CR byte other than the one before LF
 )
 
 type goneEvent struct {
@@ -173,6 +181,7 @@ func (w *World) Shutdown(reason string) {
 
 // Run is the state goroutine's loop. It returns after Shutdown.
 func (w *World) Run() {
+	defer close(w.stopped)
 	for ev := range w.inbox {
 		w.handle(ev)
 		w.reapDoomed()
@@ -190,21 +199,23 @@ func (w *World) handle(ev event) {
 		w.unregistered++
 	case lineEvent:
 		c := w.clients[ev.id]
-		if c == nil || c.gone {
+		if c == nil || c.gone || w.holdBack(c, ev) {
 			return
 		}
 		w.dispatchSafely(c, ev.msg)
 	case badLineEvent:
-		if c := w.clients[ev.id]; c != nil && !c.gone {
+		if c := w.clients[ev.id]; c != nil && !c.gone && !w.holdBack(c, ev) {
 			w.refuseLine(c, ev.problem, ev.command)
 		}
 	case goneEvent:
-		if c := w.clients[ev.id]; c != nil && !c.gone {
+		if c := w.clients[ev.id]; c != nil && !c.gone && !w.holdBack(c, ev) {
 			w.Quit(c, ev.reason)
 		}
 	case callEvent:
 		ev.fn(w)
-		close(ev.done)
+		if ev.done != nil {
+			close(ev.done)
+		}
 	case shutdownEvent:
 		w.shutdown(ev.reason)
 		w.stopping = true
@@ -251,8 +262,8 @@ func (w *World) reapDoomed() {
 
 // refuseLine tells a client why its line was not acted on.
 func (w *World) refuseLine(c *Client, problem LineProblem, command string) {
-	if command == "" || !utf8.ValidString(command) {
-		command = "*"
+	if command == "" || !utf8.ValidString(command) || strings.ContainsAny(command, "\r\n\x00") || command[0] == ':' {
+		command = "*" // not safe to echo back
 	}
 	switch problem {
 	case LineTooLong:
@@ -263,5 +274,7 @@ func (w *World) refuseLine(c *Client, problem LineProblem, command string) {
 		w.ServerMessage(c, "FAIL", command, "INVALID_UTF8", "Message rejected, your IRC software MUST use UTF-8 encoding on this network")
 	case LineTooManyParams:
 		w.Numeric(c, ErrUnknownError, command, "Too many parameters")
+	case LineHasCR:
+		w.Numeric(c, ErrUnknownError, command, "Line contains a CR byte")
 	}
 }

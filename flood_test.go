@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Flood control: a token bucket of burst lines refilled at per_second.
+// Lines over the rate are held and handled later, in order (fake lag); a
+// client that gets more than 10*burst lines (or 64 KiB) ahead is dropped
+// with "Excess Flood".
+
+var floodTOML = []string{"[flood]", "enabled = true", "burst = 5", "per_second = 10"}
+
+// TestFloodFakeLag: 20 PRIVMSGs sent at once with burst 5 and 10/s are all
+// delivered, in order, paced: the last cannot arrive before 15 tokens have
+// been refilled, 1.5 s.
+func TestFloodFakeLag(t *testing.T) {
+	d := startHostileDaemon(t, nil, floodTOML)
+	alice := hdial(t, d.addr, "alice")
+	alice.register("alice")
+	bob := hdial(t, d.addr, "bob")
+	bob.register("bob")
+	alice.waitFor(":bob!bob@127.0.0.1 JOIN #lobby")
+
+	var batch strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&batch, "PRIVMSG #lobby :paced message %02d\r\n", i)
+	}
+	start := time.Now()
+	alice.write([]byte(batch.String()))
+	for i := range 20 {
+		bob.expect(fmt.Sprintf(":alice!alice@127.0.0.1 PRIVMSG #lobby :paced message %02d", i))
+	}
+	// At most 5 tokens at the start, then 10 a second: at least 1.5 s for
+	// the other 15 (a little slack for clock granularity).
+	if elapsed := time.Since(start); elapsed < 1400*time.Millisecond {
+		t.Errorf("20 lines with burst 5 at 10/s were all handled within %v; want at least 1.5s of pacing", elapsed)
+	}
+	alice.syncQuiet()
+	bob.syncQuiet()
+}
+
+// TestFloodExcessFlood: 200 lines at once with burst 5 is more than the 50
+// lines that may be held: the client is disconnected with "Excess Flood",
+// its peers see why, and what was delivered before is in order.
+func TestFloodExcessFlood(t *testing.T) {
+	d := startHostileDaemon(t, nil, floodTOML)
+	alice := hdial(t, d.addr, "alice")
+	alice.register("alice")
+	bob := hdial(t, d.addr, "bob")
+	bob.register("bob")
+	alice.waitFor(":bob!bob@127.0.0.1 JOIN #lobby")
+
+	var batch strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&batch, "PRIVMSG #lobby :flood %03d\r\n", i)
+	}
+	alice.write([]byte(batch.String()))
+	alice.expectClosedWith(hTimeout, nil, "ERROR :Closing Link: 127.0.0.1 (Excess Flood)")
+
+	delivered := 0
+	for {
+		line, ok := bob.next()
+		if !ok {
+			t.Fatal("bob was disconnected")
+		}
+		if line == ":alice!alice@127.0.0.1 QUIT :Excess Flood" {
+			break
+		}
+		if want := fmt.Sprintf(":alice!alice@127.0.0.1 PRIVMSG #lobby :flood %03d", delivered); line != want {
+			t.Fatalf("bob:\n  want %q (or alice's QUIT)\n  got  %q", want, line)
+		}
+		delivered++
+	}
+	if delivered >= 200 {
+		t.Errorf("all %d lines were delivered; the flooder should have been cut off", delivered)
+	}
+	bob.syncQuiet()
+	// The server is fine and alice may come back.
+	again := hdial(t, d.addr, "alice2")
+	again.register("alice")
+}

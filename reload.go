@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"chatd/conf"
+	"chatd/state"
+)
+
+// Config reloads (REHASH, SIGHUP). The daemon is the world's
+// state.Reloader: the file is read and validated on a goroutine of its
+// own, the network side is reconfigured (listeners added and removed, TLS
+// certificate re-read, limits), and only then is the new config handed to
+// the state goroutine. A file that does not load, or a change that cannot
+// be made, leaves everything as it was.
+
+// ConfigPath is the file REHASH re-reads.
+func (d *daemon) ConfigPath() string { return d.configPath }
+
+// Reload re-reads the config file in the background and logs the outcome;
+// done, if not nil, is then called on the state goroutine.
+func (d *daemon) Reload(done func(w *state.World, err error)) {
+	go func() {
+		d.reloadMu.Lock()
+		defer d.reloadMu.Unlock()
+		cfg, err := d.prepareReload()
+		if err != nil {
+			d.log.Error("config reload failed; nothing changed", "path", d.configPath, "err", err)
+			if done != nil {
+				d.world.Post(func(w *state.World) { done(w, err) })
+			}
+			return
+		}
+		// Posted under reloadMu, so reloads reach the world in order.
+		d.world.Post(func(w *state.World) {
+			w.ApplyConfig(cfg)
+			d.log.Info("config reloaded", "path", d.configPath)
+			if done != nil {
+				done(w, nil)
+			}
+		})
+	}()
+}
+
+// prepareReload loads and validates the file and puts it in force on the
+// network side.
+func (d *daemon) prepareReload() (*conf.Config, error) {
+	if d.configPath == "" {
+		return nil, errors.New("there is no config file to re-read")
+	}
+	cfg, err := conf.Load(d.configPath)
+	if err != nil {
+		return nil, err
+	}
+	if old := d.srv.Config(); cfg.Server.Name != old.Server.Name {
+		return nil, fmt.Errorf("conf: %s: server.name cannot change while chatd runs (%q, was %q); restart chatd for that", d.configPath, cfg.Server.Name, old.Server.Name)
+	}
+	if err := d.srv.Reconfigure(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}

@@ -1,0 +1,63 @@
+package state
+
+// A handler that has to wait for work done off the state goroutine (OPER's
+// bcrypt check) holds its client: the client's later lines wait, in order,
+// until the result is applied and the client released, so a client that
+// sends OPER and then an operator command gets them handled in that order.
+// Other clients are not affected.
+
+// maxHeldEvents bounds what a held client may have waiting; beyond it the
+// client is dropped as if it flooded.
+const maxHeldEvents = 256
+
+// Hold makes c's next lines wait until Release. Every Hold must be followed
+// by a Release (normally from a function given to Post), unless c leaves.
+func (w *World) Hold(c *Client) { c.held = true }
+
+// Release lets c's lines through again, first handling those that waited.
+// One of them may hold c again; the rest then keep waiting.
+func (w *World) Release(c *Client) {
+	c.held = false
+	for len(c.heldEvents) > 0 && !c.held && !c.gone {
+		ev := c.heldEvents[0]
+		c.heldEvents[0] = nil
+		c.heldEvents = c.heldEvents[1:]
+		w.handle(ev)
+	}
+	if c.gone || len(c.heldEvents) == 0 {
+		c.heldEvents = nil
+	}
+}
+
+// holdBack queues ev for a held client and reports whether it did.
+func (w *World) holdBack(c *Client, ev event) bool {
+	if !c.held {
+		return false
+	}
+	if _, gone := ev.(goneEvent); !gone && len(c.heldEvents) >= maxHeldEvents {
+		c.held, c.heldEvents = false, nil
+		w.Quit(c, "Excess Flood")
+		return true
+	}
+	c.heldEvents = append(c.heldEvents, ev)
+	return true
+}
+
+// Post queues fn to run on the state goroutine and returns at once. It is
+// for goroutines that a handler started (the handler itself must not wait
+// for the state goroutine); fn should check Client.Gone for clients it
+// captured, as they may have left meanwhile. Post reports false, and fn
+// never runs, once Run has returned.
+func (w *World) Post(fn func(*World)) bool {
+	select {
+	case <-w.stopped:
+		return false
+	default:
+	}
+	select {
+	case w.inbox <- callEvent{fn: fn}:
+		return true
+	case <-w.stopped:
+		return false
+	}
+}

@@ -1,0 +1,47 @@
+package state
+
+import "chatd/conf"
+
+// Reloader re-reads the config file for REHASH. It is supplied by the
+// daemon, which also calls it for SIGHUP.
+type Reloader interface {
+	// ConfigPath names the config file, for RPL_REHASHING.
+	ConfigPath() string
+	// Reload must not block. It reads and validates the file on another
+	// goroutine (the state goroutine does no file I/O), puts the result in
+	// force (the listeners, and ApplyConfig through Post), then calls done
+	// on the state goroutine with nil, or with the reason nothing changed.
+	// done may be nil.
+	Reload(done func(w *World, err error))
+}
+
+// SetReloader sets what REHASH uses. Call it before Run.
+func (w *World) SetReloader(r Reloader) { w.reloader = r }
+
+// Reloader returns what REHASH uses; nil when the config cannot be re-read.
+func (w *World) Reloader() Reloader { return w.reloader }
+
+// ApplyConfig puts a new, validated config in force. Everything read from
+// w.Config at the time of use (MOTD, limits, opers, default modes, lobby,
+// password) follows at once; WHOWAS is resized, keeping the newest
+// entries. Existing channels keep their modes.
+func (w *World) ApplyConfig(cfg *conf.Config) {
+	if n := cfg.Limits.WhowasLength; n != len(w.whowas.entries) {
+		w.whowas = w.whowas.resized(n)
+	}
+	w.Config = cfg
+}
+
+// resized returns a ring of size n holding the newest entries of r.
+func (r *whowasRing) resized(n int) whowasRing {
+	out := newWhowasRing(n)
+	size := len(r.entries)
+	filled := r.next
+	if r.full {
+		filled = size
+	}
+	for i := min(filled, n); i >= 1; i-- { // oldest kept first
+		out.add(r.entries[(r.next-i+size)%size])
+	}
+	return out
+}
