@@ -9,11 +9,11 @@ import (
 )
 
 // TestSlowConsumerDropped: a channel member that stops reading fills its
-// send queue (sendq_bytes = 262144) while two others chat at full speed. It
+// send queue (sendq_bytes = 65536) while two others chat at full speed. It
 // is dropped with "SendQ exceeded"; the fast pair never waits for it and
 // each receives every one of the other's messages, in order.
 func TestSlowConsumerDropped(t *testing.T) {
-	d := startHostileDaemon(t, nil, []string{"[limits]", "sendq_bytes = 262144"})
+	d := startHostileDaemon(t, nil, []string{"[limits]", "sendq_bytes = 65536"})
 
 	// slow registers, reading by hand, then never reads again. A small
 	// receive buffer makes the kernel stop taking its data early.

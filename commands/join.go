@@ -34,6 +34,8 @@ func partAll(w *state.World, c *state.Client) {
 }
 
 // joinOne joins c to one channel, creating it (with c as operator) if new.
+// The lobby is everyone's and has no operator: otherwise whoever happened
+// to connect first could kick or silence everyone.
 func joinOne(w *state.World, c *state.Client, name, key string) error {
 	if !validChannel(name, w.Config.Limits.ChannelLength) {
 		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), "No such channel")
@@ -46,7 +48,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	if ch == nil {
 		ch = w.CreateChannel(name)
 		applyDefaultModes(ch, w.Config.Channels.DefaultModes)
-		op = true
+		op = state.Fold(name) != state.Fold(w.Config.Server.Lobby)
 	} else if err := checkJoin(w, c, ch, key); err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func newTable() table {
 		"TOPIC":    {handle: handleTopic, minParams: 1, usage: "TOPIC <#channel> [:<topic>]", help: "Show or set a channel's topic."},
 		"MODE":     {handle: handleMode, minParams: 1, usage: "MODE <nick|#channel> [<modes> [<args>...]]", help: "Show or change your user modes (+i invisible, +w wallops) or a channel's modes."},
 		"WHO":      {handle: handleWho, minParams: 0, usage: "WHO <#channel|nick|mask> [o]", help: "List users in a channel, one user, or users matching a mask (o: operators only)."},
-		"WHOIS":    {handle: handleWhois, minParams: 1, usage: "WHOIS [<server>] <nick>", help: "Show who a user is, their channels, away message and idle time."},
+		"WHOIS":    {handle: handleWhois, minParams: 0, usage: "WHOIS [<server>] <nick>", help: "Show who a user is, their channels, away message and idle time."},
 		"WHOWAS":   {handle: handleWhowas, minParams: 1, usage: "WHOWAS <nick>[,<nick>...] [<count>]", help: "Show who used a nickname that is gone, newest first."},
 		"AWAY":     {handle: handleAway, minParams: 0, usage: "AWAY [:<message>]", help: "Mark yourself away (no message: back)."},
 		"ISON":     {handle: handleIson, minParams: 1, usage: "ISON <nick> [<nick>...]", help: "Ask which of these nicks are online."},
@@ -43,5 +43,9 @@ func newTable() table {
 	}
 	addModerationCommands(t)
 	t["HELP"] = command{handle: t.handleHelp, minParams: 0, preReg: true, usage: "HELP [<command>]", help: "List every command, or explain one."}
+	helpop := t["HELP"]
+	helpop.help = "The same as HELP (some clients send HELPOP)."
+	helpop.usage = "HELPOP [<command>]"
+	t["HELPOP"] = helpop
 	return t
 }

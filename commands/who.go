@@ -127,7 +127,7 @@ func sortedUsers(w *state.World) []*state.Client {
 // comma-separated nicks is looked up (TARGMAX=WHOIS:1). Every answer ends
 // with 318, even for an unknown nick or server.
 func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
-	nick := m.Params[len(m.Params)-1]
+	nick := m.Param(len(m.Params) - 1) // "" when there are no params
 	if first := splitList(nick); len(first) > 0 {
 		nick = first[0]
 	}

@@ -41,10 +41,29 @@ func Encode(m *irc.Message) ([]byte, error) {
 		_ = v // values are escaped by irc.v4
 	}
 	s := m.String()
+	if n := len(m.Params); n > 0 && n >= textLast[m.Command] && textLast[m.Command] > 0 {
+		// irc.v4 writes a one-word last parameter without ':'. RFC 1459
+		// allows that, but simple clients (ii, many bots) take text only
+		// from after " :", so text parameters always get the colon.
+		if last := m.Params[n-1]; !strings.HasSuffix(s, " :"+last) {
+			s = s[:len(s)-len(last)] + ":" + last
+		}
+	}
 	b := make([]byte, 0, len(s)+2)
 	b = append(b, s...)
 	b = append(b, '\r', '\n')
 	return b, nil
+}
+
+// textLast lists the commands and numerics whose last parameter is free
+// text (a message, a reason, a realname, a list of names) rather than a
+// token such as a channel name or a mode string, with the number of
+// parameters from which the last one is text (PART #chan has no reason).
+var textLast = map[string]int{
+	"PRIVMSG": 2, "NOTICE": 2, "TOPIC": 2, "PART": 2, "QUIT": 1,
+	"KICK": 3, "AWAY": 1, "ERROR": 1, "WALLOPS": 1, "SETNAME": 1, "KILL": 2,
+	"301": 1, "302": 1, "303": 1, "311": 1, "314": 1, "319": 1,
+	"322": 1, "332": 1, "352": 1, "353": 1, "372": 1,
 }
 
 // untaggedLen is the length of an encoded line without its tag section.
