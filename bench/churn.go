@@ -62,6 +62,7 @@ func runChurn(ctx context.Context, e *env, cfg *churnConfig) (*outcome, error) {
 				}
 				if err != nil {
 					if ctx.Err() == nil {
+						e.debugf("churn: worker %d: %v", w, err)
 						errs.add(err)
 					}
 					sleepCtx(ctx, 10*time.Millisecond) // don't spin on a dead server

@@ -241,6 +241,7 @@ func (c *client) register(ctx context.Context, e *env) error {
 			c.conn.SetDeadline(time.Time{})
 			return nil
 		case "433", "436", "437": // nick in use / collision / unavailable
+			e.debugf("%s: %s, retrying as %s_", c.nick, cmd, c.nick)
 			c.nick += "_"
 			if err := c.write("NICK " + c.nick + "\r\n"); err != nil {
 				return stepErr("register", err)

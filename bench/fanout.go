@@ -135,6 +135,7 @@ func runFanout(ctx context.Context, e *env, cfg *fanoutConfig) (*outcome, error)
 					}
 				}
 				if err != nil {
+					e.debugf("fanout: client %d: %v", i, err)
 					errs.add(err)
 					continue
 				}

@@ -71,6 +71,7 @@ func runIdle(ctx context.Context, e *env, cfg *idleConfig) (*outcome, error) {
 				t0 := time.Now()
 				c, err := connect(ctx, e, i)
 				if err != nil {
+					e.debugf("idle: client %d: %v", i, err)
 					errs.add(err)
 					regNs[i] = -1
 					continue

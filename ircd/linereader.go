@@ -3,7 +3,10 @@ package ircd
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
+	"sync"
+	"syscall"
 )
 
 // errLineTooLong reports a line over the limit; the rest of it up to the
@@ -12,10 +15,13 @@ var errLineTooLong = errors.New("line too long")
 
 // lineReader frames a connection's bytes into lines. Unlike bufio, a read
 // timeout loses nothing: a partial line stays in the buffer until the rest
-// arrives. The buffer starts small and grows only for a long (tagged) line,
-// and shrinks back once it is drained, so idle connections stay light.
+// arrives. An idle connection holds no buffer at all: on plain TCP it
+// waits for readability through syscall.RawConn and takes a pooled buffer
+// only when bytes are there, giving it back once every line is handled.
+// The buffer grows only for a long (tagged) line.
 type lineReader struct {
 	nc   net.Conn
+	raw  syscall.RawConn // nil for TLS, which needs its own buffering
 	buf  []byte
 	r, w int
 	max  int // longest line accepted, newline included
@@ -23,6 +29,29 @@ type lineReader struct {
 }
 
 const smallReadBuffer = 1024
+
+var readBuffers = sync.Pool{New: func() any { return new([smallReadBuffer]byte) }}
+
+func newLineReader(nc net.Conn, max int) *lineReader {
+	lr := &lineReader{nc: nc, max: max}
+	if tcp, ok := nc.(*net.TCPConn); ok {
+		if raw, err := tcp.SyscallConn(); err == nil {
+			lr.raw = raw
+		}
+	}
+	return lr
+}
+
+// release drops the buffer once every byte in it is handled: a small one
+// goes back to the pool, one grown for a long line to the collector.
+func (lr *lineReader) release() {
+	if lr.r == lr.w && lr.buf != nil {
+		if len(lr.buf) == smallReadBuffer && cap(lr.buf) == smallReadBuffer {
+			readBuffers.Put((*[smallReadBuffer]byte)(lr.buf))
+		}
+		lr.buf, lr.r, lr.w = nil, 0, 0
+	}
+}
 
 // next returns the next line without its "\n" (and "\r"). The slice is
 // valid until the following call. An over-long line yields errLineTooLong
@@ -50,14 +79,12 @@ func (lr *lineReader) next() ([]byte, error) {
 // fill reads more bytes, making room first: it compacts, grows up to max,
 // or, when a line has reached max without a newline, starts skipping it.
 func (lr *lineReader) fill() error {
-	if lr.r == lr.w {
-		lr.r, lr.w = 0, 0
-		if cap(lr.buf) > smallReadBuffer {
-			lr.buf = nil // drop a buffer grown for one long line
-		}
-	}
+	lr.release()
 	if lr.buf == nil {
-		lr.buf = make([]byte, min(smallReadBuffer, lr.max))
+		if lr.raw != nil && lr.max >= smallReadBuffer {
+			return lr.readRaw()
+		}
+		lr.buf = lr.newBuffer()
 	}
 	if lr.w == len(lr.buf) {
 		switch {
@@ -79,6 +106,49 @@ func (lr *lineReader) fill() error {
 		return nil
 	}
 	return err
+}
+
+// newBuffer is a pooled small buffer, or an exact one when max is smaller.
+func (lr *lineReader) newBuffer() []byte {
+	if lr.max < smallReadBuffer {
+		return make([]byte, lr.max)
+	}
+	return readBuffers.Get().(*[smallReadBuffer]byte)[:]
+}
+
+// readRaw waits until the socket is readable (honouring the read
+// deadline) and only then takes a buffer and reads.
+func (lr *lineReader) readRaw() error {
+	var n int
+	var rerr error
+	err := lr.raw.Read(func(fd uintptr) bool {
+		buf := readBuffers.Get().(*[smallReadBuffer]byte)
+		for {
+			n, rerr = syscall.Read(int(fd), buf[:])
+			if rerr != syscall.EINTR {
+				break
+			}
+		}
+		if rerr == syscall.EAGAIN {
+			readBuffers.Put(buf)
+			return false // not readable yet: wait, then try again
+		}
+		if n > 0 {
+			lr.buf, lr.r, lr.w = buf[:], 0, n
+		} else {
+			readBuffers.Put(buf)
+		}
+		return true
+	})
+	switch {
+	case err != nil:
+		return err
+	case rerr != nil:
+		return rerr
+	case n == 0:
+		return io.EOF
+	}
+	return nil
 }
 
 // pending reports whether a partial line is waiting for its end.

@@ -1,6 +1,7 @@
 package ircd
 
 import (
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -72,6 +73,8 @@ func (q *sendQueue) isClosing() bool {
 }
 
 func (q *sendQueue) writeLoop() {
+	buf := writeBuffers.Get().(*[writeBufferSize]byte)
+	defer writeBuffers.Put(buf)
 	for {
 		q.mu.Lock()
 		if len(q.lines) == 0 {
@@ -79,7 +82,9 @@ func (q *sendQueue) writeLoop() {
 				q.finish()
 				return
 			}
+			// Idle: keep nothing, so a quiet connection costs no memory here.
 			q.writing = false
+			q.lines, q.spare = nil, nil
 			q.mu.Unlock()
 			return
 		}
@@ -92,8 +97,7 @@ func (q *sendQueue) writeLoop() {
 		if !closing {
 			_ = q.nc.SetWriteDeadline(time.Now().Add(q.writeTimeout))
 		}
-		bufs := net.Buffers(batch)
-		_, err := bufs.WriteTo(q.nc)
+		err := writeBatch(q.nc, buf[:], batch)
 		clear(batch)
 
 		q.mu.Lock()
@@ -106,6 +110,39 @@ func (q *sendQueue) writeLoop() {
 		}
 		q.mu.Unlock()
 	}
+}
+
+// writeBufferSize is the most one write call carries; every line (512
+// bytes plus tags) fits.
+const writeBufferSize = 16 << 10
+
+var writeBuffers = sync.Pool{New: func() any { return new([writeBufferSize]byte) }}
+
+// writeBatch copies lines into buf and writes it, a buffer-full at a time.
+// Copying a few hundred bytes costs less than the syscall it saves, and
+// unlike writev it leaves no iovec array cached on every socket.
+func writeBatch(w io.Writer, buf []byte, lines [][]byte) error {
+	n := 0
+	for _, line := range lines {
+		if n+len(line) > len(buf) {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return err
+			}
+			n = 0
+		}
+		if len(line) > len(buf) {
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
+			continue
+		}
+		n += copy(buf[n:], line)
+	}
+	if n == 0 {
+		return nil
+	}
+	_, err := w.Write(buf[:n])
+	return err
 }
 
 // finish closes the socket; called with mu held, releases it.
