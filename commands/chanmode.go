@@ -3,6 +3,7 @@ package commands
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"chatd/state"
 
@@ -258,7 +259,7 @@ func changeBan(w *state.World, c *state.Client, ch *state.Channel, mask string, 
 		sendError(w, c, numeric(irc.ERR_BANLISTFULL, ch.Name, mask, "Channel ban list is full"))
 		return "", false
 	}
-	ch.Bans = append(ch.Bans, state.ListEntry{Mask: mask, SetBy: c.Prefix(), SetAt: timeNow()})
+	ch.Bans = append(ch.Bans, state.ListEntry{Mask: mask, SetBy: c.Prefix(), SetAt: time.Now()})
 	return mask, true
 }
 

@@ -3,6 +3,7 @@ package commands
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"chatd/state"
 
@@ -40,7 +41,7 @@ func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	ch.Topic = topic
 	ch.TopicSetBy = c.Prefix()
-	ch.TopicSetAt = timeNow()
+	ch.TopicSetAt = time.Now()
 	w.NewFanout(msg, nil).ToChannel(ch, nil, 0)
 	return nil
 }

@@ -1,7 +1,9 @@
 package commands
 
 import (
+	"strconv"
 	"strings"
+	"time"
 
 	"chatd/state"
 
@@ -47,7 +49,7 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string) error {
 	}
 	tags := clientTags(m.Tags)
 	if verb == "PRIVMSG" || verb == "NOTICE" {
-		c.LastActive = timeNow()
+		c.LastActive = time.Now()
 	}
 	for i, target := range targets {
 		if i == maxTargets {
@@ -55,7 +57,7 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string) error {
 			// the message, the first one past the limit is named in 407
 			// (RFC 2812 5.2) and the rest are dropped.
 			report(numeric(irc.ERR_TOOMANYTARGETS, middleParam(target),
-				"Too many recipients. Only "+itoa(maxTargets)+" processed"))
+				"Too many recipients. Only "+strconv.Itoa(maxTargets)+" processed"))
 			break
 		}
 		report(relayOne(w, c, verb, target, text, tags))
@@ -130,7 +132,7 @@ func checkLineLength(m *irc.Message) error {
 	}
 	if len(line) > state.MaxLineBytes {
 		return numeric(state.ErrInputTooLong, "Message too long to relay: "+
-			itoa(len(line)-state.MaxLineBytes)+" bytes over the 512-byte line limit")
+			strconv.Itoa(len(line)-state.MaxLineBytes)+" bytes over the 512-byte line limit")
 	}
 	return nil
 }

@@ -2,15 +2,9 @@ package commands
 
 import (
 	"sort"
-	"strconv"
-	"time"
 
 	"chatd/state"
 )
-
-func timeNow() time.Time { return time.Now() }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // sortedChannels lists every channel by name, for stable replies.
 func sortedChannels(w *state.World) []*state.Channel {
