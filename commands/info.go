@@ -67,7 +67,7 @@ func handleInfo(w *state.World, c *state.Client, m *irc.Message) error {
 // checkServerTarget accepts an empty target, a mask matching this server's
 // name (case-insensitively) and, when nickOK, a connected user's nick.
 func checkServerTarget(w *state.World, target string, nickOK bool) error {
-	if target == "" || serverMaskMatch(strings.ToLower(target), strings.ToLower(w.Config.Server.Name)) {
+	if target == "" || wildcardMatch(strings.ToLower(target), strings.ToLower(w.Config.Server.Name)) {
 		return nil
 	}
 	if nickOK && w.ClientByNick(target) != nil {
@@ -79,28 +79,3 @@ func checkServerTarget(w *state.World, target string, nickOK bool) error {
 	return numeric(irc.ERR_NOSUCHSERVER, target, "No such server")
 }
 
-// serverMaskMatch matches s against a mask where '*' is any run and '?'
-// any one byte.
-func serverMaskMatch(mask, s string) bool {
-	star, starS := -1, 0
-	i, j := 0, 0
-	for j < len(s) {
-		switch {
-		case i < len(mask) && (mask[i] == '?' || mask[i] == s[j]):
-			i++
-			j++
-		case i < len(mask) && mask[i] == '*':
-			star, starS = i, j
-			i++
-		case star >= 0:
-			starS++
-			i, j = star+1, starS
-		default:
-			return false
-		}
-	}
-	for i < len(mask) && mask[i] == '*' {
-		i++
-	}
-	return i == len(mask)
-}
