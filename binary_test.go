@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -34,7 +33,7 @@ import (
 const binTimeout = 10 * time.Second
 
 var (
-	binDir      string // removed by TestMain
+	binDir      string // made on first use, removed by TestMain
 	binOnce     sync.Once
 	binPath     string
 	binErr      error
@@ -42,22 +41,21 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "chatd-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }
 
-// chatdBinary builds the chatd command (this package) on first use and
-// returns its path.
+// chatdBinary builds the chatd command (this package) into a temporary
+// directory on first use and returns its path.
 func chatdBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "chatd-bin-"); binErr != nil {
+			return
+		}
 		goTool, err := exec.LookPath("go")
 		if err != nil {
 			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")

@@ -39,7 +39,7 @@ const hTimeout = 5 * time.Second
 type hostileDaemon struct {
 	*daemon
 	addr string
-	log  *syncBuffer
+	log  *hLogBuffer
 	stop func()
 }
 
@@ -61,7 +61,7 @@ func startHostileDaemon(t *testing.T, serverTOML, rawTOML []string) *hostileDaem
 	if err != nil {
 		t.Fatalf("test config: %v\n%s", err, text)
 	}
-	logs := &syncBuffer{}
+	logs := &hLogBuffer{}
 	var out io.Writer = logs
 	if testing.Verbose() {
 		out = io.MultiWriter(logs, os.Stderr)
@@ -88,19 +88,19 @@ func (hd *hostileDaemon) checkLog(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
-type syncBuffer struct {
+// hLogBuffer is a bytes.Buffer safe for the daemon's goroutines.
+type hLogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *hLogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *hLogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
@@ -115,6 +115,7 @@ type hclient struct {
 	t    *testing.T
 	name string
 	conn *net.TCPConn
+	br   *bufio.Reader // used by hand (readByHand) until startReading
 
 	autoPong bool         // answer the server's PINGs (set before reading starts)
 	pongs    atomic.Int32 // PINGs answered
@@ -147,7 +148,7 @@ func hdialSilent(t *testing.T, addr, name string) *hclient {
 	if err != nil {
 		t.Fatalf("%s: dial: %v", name, err)
 	}
-	c := &hclient{t: t, name: name, conn: nc.(*net.TCPConn), notify: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &hclient{t: t, name: name, conn: nc.(*net.TCPConn), br: bufio.NewReaderSize(nc, 16384), notify: make(chan struct{}, 1), done: make(chan struct{})}
 	t.Cleanup(c.shut)
 	return c
 }
@@ -171,6 +172,46 @@ func (c *hclient) doShut() {
 	}
 }
 
+// readByHand reads one line (CRLF removed) on the test goroutine, for a
+// client whose reader has not been started.
+func (c *hclient) readByHand() string {
+	c.t.Helper()
+	if err := c.conn.SetReadDeadline(time.Now().Add(hTimeout)); err != nil {
+		c.t.Fatal(err)
+	}
+	defer c.conn.SetReadDeadline(time.Time{})
+	line, err := c.br.ReadString('\n')
+	if err != nil {
+		c.t.Fatalf("%s: read: %v (after %q)", c.name, err, line)
+	}
+	return strings.TrimSuffix(line, "\r\n")
+}
+
+// registerByHand is register for a client whose reader has not been
+// started; it leaves nothing read ahead.
+func (c *hclient) registerByHand(nick string) {
+	c.t.Helper()
+	c.send("NICK " + nick)
+	c.send("USER " + nick + " 0 * :" + nick + " Example")
+	c.send("PING :registered")
+	welcomed := false
+	for {
+		line := c.readByHand()
+		if strings.HasPrefix(line, ":chatd.test 001 "+nick+" ") {
+			welcomed = true
+		}
+		if line == ":chatd.test PONG chatd.test registered" {
+			break
+		}
+	}
+	if !welcomed {
+		c.t.Fatalf("%s: registration as %s failed", c.name, nick)
+	}
+	if n := c.br.Buffered(); n > 0 {
+		c.t.Fatalf("%s: %d bytes read ahead after registering", c.name, n)
+	}
+}
+
 func (c *hclient) startReading() {
 	c.mu.Lock()
 	c.reading = true
@@ -180,9 +221,8 @@ func (c *hclient) startReading() {
 
 func (c *hclient) readLoop() {
 	defer close(c.done)
-	br := bufio.NewReaderSize(c.conn, 16384)
 	for {
-		raw, err := br.ReadString('\n')
+		raw, err := c.br.ReadString('\n')
 		if err != nil {
 			c.mu.Lock()
 			c.closed, c.readErr = true, err
@@ -290,7 +330,7 @@ func (c *hclient) waitFor(want string) []string {
 	for {
 		got, ok := c.next()
 		if !ok {
-			c.t.Fatalf("%s: connection closed while waiting for %q (after %q)", c.name, want, tail(skipped))
+			c.t.Fatalf("%s: connection closed while waiting for %q (after %q)", c.name, want, hTail(skipped))
 		}
 		if got == want {
 			return skipped
@@ -387,7 +427,7 @@ func (c *hclient) awaitPongs(n int32, d time.Duration) {
 	}
 }
 
-func tail(s []string) []string {
+func hTail(s []string) []string {
 	if len(s) > 5 {
 		return s[len(s)-5:]
 	}
@@ -423,14 +463,20 @@ func TestHostileLongLines(t *testing.T) {
 	alice.expect(tooLong)
 	alice.syncQuiet()
 
-	// Tags have their own 8191 bytes: a modest tag section is fine, one of
-	// 8300 bytes (within what the reader buffers) and one of 9000 bytes
-	// (beyond it) are refused.
-	alice.send("@+example=" + strings.Repeat("t", 4000) + " PING :tagged")
+	// Tags have their own room: 4094 bytes of tag data from a client ('@'
+	// and the space excluded) is fine, 4095 is refused, and so are 9000
+	// bytes (beyond what the reader buffers for one line).
+	tags := func(n int) string { return "@+example=" + strings.Repeat("t", n-len("+example=")) }
+	alice.send(tags(4094) + " PING :tagged")
 	alice.expect(":chatd.test PONG chatd.test tagged")
-	alice.send("@+example=" + strings.Repeat("t", 8300) + " PING :tags8300")
+	alice.send(tags(4095) + " PING :tags4095")
 	alice.expect(tooLong)
-	alice.send("@+example=" + strings.Repeat("t", 9000) + " PING :tags9000")
+	alice.send(tags(9000) + " PING :tags9000")
+	alice.expect(tooLong)
+	// The longest line there is: 4094 bytes of tags and a 510-byte body.
+	alice.send(tags(4094) + " " + fill("PRIVMSG nobody :", 510))
+	alice.expect(":chatd.test 401 alice nobody :No such nick/channel")
+	alice.send(tags(4094) + " " + fill("PRIVMSG nobody :", 511))
 	alice.expect(tooLong)
 	// Tags do not count against the 512: a tagged line with a 510-byte body.
 	alice.send("@+example=1 " + fill("PRIVMSG nobody :", 510))

@@ -266,9 +266,9 @@ func TestRehashOperLinesStayInOrder(t *testing.T) {
 		":alice!alice@127.0.0.1 MODE alice +w",
 		":chatd.test 381 alice :You are now an IRC operator",
 		":alice!alice@127.0.0.1 MODE alice +o",
-		":alice!alice@127.0.0.1 WALLOPS first",
+		":alice!alice@127.0.0.1 WALLOPS :first",
 		":chatd.test 464 alice :Password incorrect",
-		":alice!alice@127.0.0.1 WALLOPS second",
+		":alice!alice@127.0.0.1 WALLOPS :second",
 		":chatd.test PONG chatd.test done",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -78,4 +78,3 @@ func checkServerTarget(w *state.World, target string, nickOK bool) error {
 	}
 	return numeric(irc.ERR_NOSUCHSERVER, target, "No such server")
 }
-

@@ -22,9 +22,9 @@ const (
 	// the 512 bytes of the rest: IRCv3 message-tags allows clients 4094
 	// bytes, '@' and the trailing space excluded; more gets 417.
 	maxTagBytes = 4094
-	// maxLineBytes is the longest acceptable line: tags, a space, and 512
-	// bytes of message including CRLF.
-	maxLineBytes = maxTagBytes + 1 + state.MaxLineBytes
+	// maxLineBytes is the longest acceptable line: '@', tags, a space, and
+	// 512 bytes of message including CRLF.
+	maxLineBytes = 1 + maxTagBytes + 1 + state.MaxLineBytes
 	// maxParams is RFC 1459's limit on parameters in one message.
 	maxParams = 15
 	// floodHeldBytes caps what a flooding client may have waiting.
@@ -79,7 +79,7 @@ func (c *conn) readLoop() {
 	}()
 
 	cfg := c.srv.Config()
-	lr := &lineReader{nc: c.nc, max: maxLineBytes}
+	lr := newLineReader(c.nc, maxLineBytes)
 	now := time.Now()
 	keepalive := now.Add(cfg.Limits.RegistrationTimeout.Duration)
 	pinged := false

@@ -91,12 +91,13 @@ func (q *sendQueue) writeLoop() {
 		batch := q.lines
 		q.lines = q.spare[:0]
 		q.bytes = 0
-		closing := q.closing
-		q.mu.Unlock()
-
-		if !closing {
+		if !q.closing {
+			// Under mu, so that Close's shorter flush deadline, set under
+			// mu too, can never be overwritten by this one.
 			_ = q.nc.SetWriteDeadline(time.Now().Add(q.writeTimeout))
 		}
+		q.mu.Unlock()
+
 		err := writeBatch(q.nc, buf[:], batch)
 		clear(batch)
 

@@ -3,7 +3,6 @@ package state
 import (
 	"log/slog"
 	"net/netip"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -188,13 +187,6 @@ func (w *World) Run() {
 		w.reapDoomed()
 		if w.stopping {
 			return
-		}
-		if len(w.inbox) > 0 {
-			// Busy: let the connection writers this event woke run before
-			// the next one. They wait on this goroutine's P, and without a
-			// yield a fast reader's send queue can fill before its writer
-			// has had a chance to run, and the client is dropped as slow.
-			runtime.Gosched()
 		}
 	}
 }
