@@ -3,7 +3,6 @@ package ircd
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -61,119 +60,6 @@ type inbound struct {
 	problem state.LineProblem
 	command string
 	size    int
-}
-
-// readLoop frames, limits, parses and paces the client's lines and submits
-// them to the state goroutine. Lines over the flood rate are held, in
-// order, and released as the token bucket refills (fake lag); a client
-// that gets too far ahead is dropped with "Excess Flood". The deferred
-// Gone is what removes the client from the world however the loop ends.
-func (c *conn) readLoop() {
-	reason := "Connection closed"
-	defer func() {
-		if r := recover(); r != nil {
-			c.srv.log.Error("reader panic", "id", c.id, "panic", r)
-			reason = "Internal error"
-		}
-		c.srv.world.Gone(c.id, reason)
-	}()
-
-	cfg := c.srv.Config()
-	lr := newLineReader(c.nc, maxLineBytes)
-	now := time.Now()
-	keepalive := now.Add(cfg.Limits.RegistrationTimeout.Duration)
-	pinged := false
-	live := false // registered, and keepalive is on the ping clock
-	bucket := newTokenBucket(cfg.Flood.Burst, cfg.Flood.PerSecond, now)
-	floodOn := cfg.Flood.Enabled
-	ceiling := 10 * cfg.Flood.Burst
-	var held []inbound
-	heldBytes := 0
-
-	for {
-		if latest := c.srv.Config(); latest != cfg { // REHASH: new flood settings and timeouts
-			cfg = latest
-			bucket.burst, bucket.perSecond = float64(cfg.Flood.Burst), cfg.Flood.PerSecond
-			floodOn, ceiling = cfg.Flood.Enabled, 10*cfg.Flood.Burst
-		}
-		now = time.Now()
-		for len(held) > 0 && (!floodOn || c.exempt.Load() || bucket.take(now)) {
-			c.submit(held[0])
-			heldBytes -= held[0].size
-			held[0] = inbound{}
-			held = held[1:]
-		}
-		if !live && c.registered.Load() {
-			live = true // registration just completed: start the ping clock
-			keepalive = now.Add(cfg.Limits.PingInterval.Duration)
-		}
-		deadline := keepalive
-		if len(held) > 0 && bucket.nextAt().Before(deadline) {
-			deadline = bucket.nextAt()
-		}
-		_ = c.nc.SetReadDeadline(deadline)
-		if !live && c.registered.Load() {
-			continue // Registered's wake-up came before our SetReadDeadline
-		}
-
-		line, err := lr.next()
-		var in inbound
-		switch {
-		case err == nil:
-			in = classify(line)
-		case errors.Is(err, errLineTooLong):
-			in = inbound{problem: state.LineTooLong, size: maxLineBytes}
-		case errors.Is(err, os.ErrDeadlineExceeded) && !c.isClosing():
-			now = time.Now()
-			if now.Before(keepalive) || (!live && c.registered.Load()) {
-				continue // a held line's turn, registration, or a spurious wake-up
-			}
-			switch {
-			case !c.registered.Load():
-				reason = "Registration timed out"
-				return
-			case !pinged:
-				pinged = true
-				c.Enqueue(c.srv.pingLine)
-				keepalive = now.Add(cfg.Limits.PingTimeout.Duration)
-				continue
-			default:
-				reason = fmt.Sprintf("Ping timeout: %d seconds", int(cfg.Limits.PingTimeout.Seconds()))
-				return
-			}
-		default:
-			if errors.Is(err, io.EOF) && lr.pending() {
-				// a last line without its newline still counts
-				rest := bytes.TrimSuffix(lr.buf[lr.r:lr.w], []byte{'\r'})
-				lr.r = lr.w
-				c.submitAll(held, classify(rest))
-			} else {
-				c.submitAll(held, inbound{})
-			}
-			reason = readErrorReason(err)
-			return
-		}
-
-		// Any line is a sign of life.
-		if c.registered.Load() {
-			live = true
-			pinged = false
-			keepalive = time.Now().Add(cfg.Limits.PingInterval.Duration)
-		}
-		if in.msg == nil && in.problem == state.LineOK {
-			continue // empty line: ignored, as RFC 1459 says
-		}
-		if !floodOn || c.exempt.Load() || (len(held) == 0 && bucket.take(now)) {
-			c.submit(in)
-			continue
-		}
-		held = append(held, in)
-		heldBytes += in.size
-		if len(held) > ceiling || heldBytes > floodHeldBytes {
-			reason = "Excess Flood"
-			return
-		}
-	}
 }
 
 // submit hands one line to the state goroutine.
