@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -42,12 +43,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	configPath := flags.String("config", defaultConfigPath, "path of the TOML config file")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	debug := flags.Bool("debug", false, "log at debug level (includes message traffic)")
+	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for performance work)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, commands.Version)
 		return 0
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "chatd:", err)
+			return 2
+		}
+		defer stopProfile()
 	}
 	level := slog.LevelInfo
 	if *debug {
@@ -135,4 +145,18 @@ func mkpasswd(stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, string(hash))
 	return 0
+}
+
+// startCPUProfile profiles the process into path; the returned function
+// stops profiling and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

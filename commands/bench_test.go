@@ -29,6 +29,7 @@ func (o *countingOutbox) Enqueue(line []byte) bool {
 func (o *countingOutbox) Close()              {}
 func (o *countingOutbox) Registered()         {}
 func (o *countingOutbox) SetFloodExempt(bool) {}
+func (o *countingOutbox) Flush()              {}
 
 // benchWorld starts a world with n registered clients in #bench.
 func benchWorld(b *testing.B, n int) (*state.World, state.Dispatch, []*countingOutbox) {

@@ -325,6 +325,7 @@ func (o *fuzzOutbox) Registered() {
 }
 
 func (o *fuzzOutbox) SetFloodExempt(bool) {}
+func (o *fuzzOutbox) Flush()              {}
 
 // fuzzErrorLog is a slog.Handler that keeps ERROR records.
 type fuzzErrorLog struct {

@@ -175,6 +175,7 @@ func (r *reader) timeout() bool {
 	case !r.pinged:
 		r.pinged = true
 		c.Enqueue(c.srv.pingLine)
+		c.Flush()
 		r.keepalive = now.Add(r.cfg.Limits.PingTimeout.Duration)
 		return true
 	default:

@@ -8,9 +8,9 @@ import (
 )
 
 // sendQueue is a connection's outgoing lines. Enqueue never blocks: it
-// appends under a short lock and, when no writer goroutine is running,
-// starts one. The writer drains everything queued in one writev, and exits
-// when the queue is empty, so an idle connection has no writer at all.
+// appends under a short lock. Flush starts a writer goroutine if none is
+// running; the writer drains everything queued, a buffer-full per write,
+// and exits when the queue is empty, so an idle connection has no writer.
 type sendQueue struct {
 	nc           net.Conn
 	limit        int           // bytes that may wait before the client is dropped
@@ -41,12 +41,19 @@ func (q *sendQueue) Enqueue(line []byte) bool {
 	}
 	q.lines = append(q.lines, line)
 	q.bytes += len(line)
-	if !q.writing {
+	q.mu.Unlock()
+	return true
+}
+
+// Flush starts a writer for what is queued, unless one is running (it
+// will pick the new lines up before it exits).
+func (q *sendQueue) Flush() {
+	q.mu.Lock()
+	if len(q.lines) > 0 && !q.writing && !q.closing {
 		q.writing = true
 		go q.writeLoop()
 	}
 	q.mu.Unlock()
-	return true
 }
 
 // Close flushes what is queued, within flushTimeout, then closes the socket.

@@ -33,6 +33,7 @@ type Client struct {
 	gone     bool   // removed from the world; later events are ignored
 	sendFail bool   // its send queue overflowed; it is being dropped
 	seen     uint64 // epoch mark for ForNeighbours
+	touched  bool   // in World.touched, waiting for a flush
 
 	held       bool    // events wait in heldEvents until Release (state/hold.go)
 	heldEvents []event // the client's lines (and its Gone) that arrived while held

@@ -35,6 +35,11 @@ func (w *World) Send(c *Client, line []byte) {
 	if !c.Out.Enqueue(line) {
 		c.sendFail = true
 		w.doomed = append(w.doomed, c)
+		return
+	}
+	if !c.touched {
+		c.touched = true
+		w.touched = append(w.touched, c)
 	}
 }
 

@@ -37,6 +37,7 @@ type World struct {
 	unregistered int
 	maxUsers     int
 	opers        int
+	touched      []*Client // sent something since the last flush
 	epoch        uint64
 
 	// doomed holds clients whose send queue overflowed during the current
@@ -60,6 +61,10 @@ type Outbox interface {
 	// Enqueue queues one encoded line (CRLF included). It returns false when
 	// the connection's send queue is full; the caller then drops the client.
 	Enqueue(line []byte) bool
+	// Flush starts sending what Enqueue queued. The state goroutine calls it
+	// once per touched client after a run of events, so that what one event
+	// (a welcome burst, say) produces leaves in one write.
+	Flush()
 	// Close flushes what is queued (bounded by a short deadline) and closes
 	// the connection. It may be called more than once.
 	Close()
@@ -179,16 +184,40 @@ func (w *World) Shutdown(reason string) {
 	<-done
 }
 
+// maxEventsPerFlush bounds how many already-waiting events are handled
+// before the touched connections are flushed: enough to make batches under
+// load, few enough that no reply waits more than a fraction of a
+// millisecond. An idle server flushes after every event.
+const maxEventsPerFlush = 32
+
 // Run is the state goroutine's loop. It returns after Shutdown.
 func (w *World) Run() {
 	defer close(w.stopped)
 	for ev := range w.inbox {
-		w.handle(ev)
-		w.reapDoomed()
+		w.step(ev)
+		for n := 1; n < maxEventsPerFlush && !w.stopping && len(w.inbox) > 0; n++ {
+			w.step(<-w.inbox)
+		}
+		w.flush()
 		if w.stopping {
 			return
 		}
 	}
+}
+
+func (w *World) step(ev event) {
+	w.handle(ev)
+	w.reapDoomed()
+}
+
+// flush hands every connection that was sent something to its writer.
+func (w *World) flush() {
+	for i, c := range w.touched {
+		c.touched = false
+		c.Out.Flush()
+		w.touched[i] = nil
+	}
+	w.touched = w.touched[:0]
 }
 
 func (w *World) handle(ev event) {
