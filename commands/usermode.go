@@ -23,7 +23,7 @@ func userMode(w *state.World, c *state.Client, m *irc.Message) error {
 		w.Numeric(c, irc.RPL_UMODEIS, c.Modes.String())
 		return nil
 	}
-	before := c.Modes
+	before, modes := c.Modes, c.Modes
 	unknown := false
 	adding := true
 	for i := 0; i < len(m.Params[1]); i++ {
@@ -41,13 +41,15 @@ func userMode(w *state.World, c *state.Client, m *irc.Message) error {
 		case mode == 0:
 			unknown = true
 		case adding && mode != state.UserOper:
-			c.Modes |= mode
-		case !adding && mode == state.UserOper:
-			w.SetOper(c, false)
+			modes |= mode
 		case !adding:
-			c.Modes &^= mode
+			modes &^= mode
 		}
 	}
+	if before&state.UserOper != 0 && modes&state.UserOper == 0 {
+		w.SetOper(c, false) // also restores flood control
+	}
+	w.SetUserModes(c, modes)
 	if unknown {
 		sendError(w, c, numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag"))
 	}

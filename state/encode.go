@@ -23,8 +23,9 @@ func Encode(m *irc.Message) ([]byte, error) {
 	if m.Command == "" || strings.ContainsAny(m.Command, " \r\n\x00:") {
 		return nil, fmt.Errorf("%w: command %q", ErrBadLine, m.Command)
 	}
-	if m.Prefix != nil && strings.ContainsAny(m.Prefix.String(), " \r\n\x00") {
-		return nil, fmt.Errorf("%w: prefix %q", ErrBadLine, m.Prefix.String())
+	if p := m.Prefix; p != nil && (strings.ContainsAny(p.Name, unsafeInPrefix) ||
+		strings.ContainsAny(p.User, unsafeInPrefix) || strings.ContainsAny(p.Host, unsafeInPrefix)) {
+		return nil, fmt.Errorf("%w: prefix %q", ErrBadLine, p.String())
 	}
 	for i, p := range m.Params {
 		if strings.ContainsAny(p, "\r\n\x00") {
@@ -41,12 +42,13 @@ func Encode(m *irc.Message) ([]byte, error) {
 		_ = v // values are escaped by irc.v4
 	}
 	s := m.String()
-	if n := len(m.Params); n > 0 && n >= textLast[m.Command] && textLast[m.Command] > 0 {
+	if n, from := len(m.Params), textLast[m.Command]; from > 0 && n >= from {
 		// irc.v4 writes a one-word last parameter without ':'. RFC 1459
 		// allows that, but simple clients (ii, many bots) take text only
 		// from after " :", so text parameters always get the colon.
-		if last := m.Params[n-1]; !strings.HasSuffix(s, " :"+last) {
-			s = s[:len(s)-len(last)] + ":" + last
+		last := m.Params[n-1]
+		if cut := len(s) - len(last); s[cut-1] != ':' || s[cut-2] != ' ' {
+			s = s[:cut] + ":" + last
 		}
 	}
 	b := make([]byte, 0, len(s)+2)
@@ -54,6 +56,8 @@ func Encode(m *irc.Message) ([]byte, error) {
 	b = append(b, '\r', '\n')
 	return b, nil
 }
+
+const unsafeInPrefix = " \r\n\x00"
 
 // textLast lists the commands and numerics whose last parameter is free
 // text (a message, a reason, a realname, a list of names) rather than a

@@ -36,7 +36,9 @@ func (w *World) SetNick(c *Client, nick string) {
 
 // Register marks c as registered and tells its connection.
 func (w *World) Register(c *Client) {
+	w.countModes(c, -1)
 	c.Registered = true
+	w.countModes(c, +1)
 	c.SignedOn = time.Now()
 	c.LastActive = c.SignedOn
 	w.unregistered--
@@ -100,9 +102,7 @@ func (w *World) Quit(c *Client, reason string) {
 	for ch := range c.channels {
 		w.RemoveMember(ch, c)
 	}
-	if c.Modes&UserOper != 0 {
-		w.opers--
-	}
+	w.countModes(c, -1)
 	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})
 	if c.Nick != "" && w.nicks[Fold(c.Nick)] == c {
 		delete(w.nicks, Fold(c.Nick))
@@ -114,16 +114,30 @@ func (w *World) Quit(c *Client, reason string) {
 
 // SetOper grants or removes operator status, keeping the count right.
 func (w *World) SetOper(c *Client, on bool) {
-	was := c.Modes&UserOper != 0
-	switch {
-	case on && !was:
-		c.Modes |= UserOper
-		w.opers++
-	case !on && was:
-		c.Modes &^= UserOper
-		w.opers--
+	modes := c.Modes &^ UserOper
+	if on {
+		modes |= UserOper
 	}
+	w.SetUserModes(c, modes)
 	c.Out.SetFloodExempt(on)
+}
+
+// SetUserModes replaces c's user modes, keeping the operator and invisible
+// counts (LUSERS) right without walking every client.
+func (w *World) SetUserModes(c *Client, modes UserModes) {
+	w.countModes(c, -1)
+	c.Modes = modes
+	w.countModes(c, +1)
+}
+
+// countModes adds (or with -1 removes) c's contribution to the counts.
+func (w *World) countModes(c *Client, sign int) {
+	if c.Modes&UserOper != 0 {
+		w.opers += sign
+	}
+	if c.Registered && c.Modes&UserInvisible != 0 {
+		w.invisible += sign
+	}
 }
 
 // Clients returns every connected client by ID; callers must not modify it.
@@ -145,15 +159,7 @@ func (w *World) MaxUsers() int { return w.maxUsers }
 func (w *World) OperCount() int { return w.opers }
 
 // InvisibleCount is the number of registered clients with user mode +i.
-func (w *World) InvisibleCount() int {
-	n := 0
-	for _, c := range w.clients {
-		if c.Registered && c.Modes&UserInvisible != 0 {
-			n++
-		}
-	}
-	return n
-}
+func (w *World) InvisibleCount() int { return w.invisible }
 
 func (w *World) rememberWhowas(c *Client) {
 	w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.Config.Server.Name, Left: time.Now()})

@@ -37,6 +37,7 @@ type World struct {
 	unregistered int
 	maxUsers     int
 	opers        int
+	invisible    int       // registered clients with +i
 	touched      []*Client // sent something since the last flush
 	epoch        uint64
 
