@@ -63,7 +63,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *debug {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	handler, closeLog := newAsyncHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}), level)
+	defer closeLog()
+	log := slog.New(handler)
 
 	cfg, err := loadConfig(*configPath, isFlagSet(flags, "config"), log)
 	if err != nil {
