@@ -77,18 +77,7 @@ func runChurn(ctx context.Context, e *env, cfg *churnConfig) (*outcome, error) {
 			}
 		}()
 	}
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stopLog:
-				return
-			case <-t.C:
-				e.logf("churn: %d cycles, %d errors", cycles.Load(), errs.count())
-			}
-		}
-	}()
+	go e.progress(stopLog, func() { e.logf("churn: %d cycles, %d errors", cycles.Load(), errs.count()) })
 	wg.Wait()
 	close(stopLog)
 	elapsed := time.Since(start)

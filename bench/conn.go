@@ -62,6 +62,20 @@ func (e *env) nickFor(i int) string {
 	return e.nickPrefix + strconv.FormatInt(int64(i), 36)
 }
 
+// progress calls report once a second until stop is closed.
+func (e *env) progress(stop <-chan struct{}, report func()) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			report()
+		}
+	}
+}
+
 func (e *env) logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }

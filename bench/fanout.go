@@ -154,18 +154,7 @@ func runFanout(ctx context.Context, e *env, cfg *fanoutConfig) (*outcome, error)
 		}()
 	}
 	progressDone := make(chan struct{})
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-progressDone:
-				return
-			case <-t.C:
-				e.logf("fanout: setup %d/%d joined", joinCount.Load(), cfg.clients)
-			}
-		}
-	}()
+	go e.progress(progressDone, func() { e.logf("fanout: setup %d/%d joined", joinCount.Load(), cfg.clients) })
 feed:
 	for i := 0; i < cfg.clients; i++ {
 		select {

@@ -95,18 +95,7 @@ func runIdle(ctx context.Context, e *env, cfg *idleConfig) (*outcome, error) {
 		}()
 	}
 	stopLog := make(chan struct{})
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stopLog:
-				return
-			case <-t.C:
-				e.logf("idle: %d/%d registered", okCount.Load(), cfg.n)
-			}
-		}
-	}()
+	go e.progress(stopLog, func() { e.logf("idle: %d/%d registered", okCount.Load(), cfg.n) })
 feed:
 	for i := 0; i < cfg.n; i++ {
 		select {
