@@ -25,7 +25,8 @@ import (
 //	alice! closed             alice's connection must be closed by the server next
 //	alice! close              alice closes her socket
 //
-// In expected lines, {*} matches any text and {n} a run of digits.
+// In expected lines, {*} matches any text and {n} a run of digits; tags
+// are compared as a set, in any order.
 //
 // After every line a client sends, the harness sends "PING :sync" and
 // buffers that client's lines until the PONG. The server handles one
@@ -219,9 +220,44 @@ func (r *transcriptRun) expect(c *transcriptClient, want string) {
 	if !ok {
 		r.fatalf("%s: expected %q, connection closed", c.name, want)
 	}
-	if !expectedLine(want).MatchString(got) {
+	if !lineMatches(want, got) {
 		r.fatalf("%s:\n  want %s\n  got  %s", c.name, want, got)
 	}
+}
+
+// lineMatches compares a received line with an expected one. The tag
+// sections ("@a=1;b=2 ") are compared as sets, as servers may send tags in
+// any order; each expected value may use {*} and {n}.
+func lineMatches(want, got string) bool {
+	wantTags, wantRest := splitTags(want)
+	gotTags, gotRest := splitTags(got)
+	if !expectedLine(wantRest).MatchString(gotRest) || len(wantTags) != len(gotTags) {
+		return false
+	}
+	for k, v := range wantTags {
+		g, ok := gotTags[k]
+		if !ok || !expectedLine(v).MatchString(g) {
+			return false
+		}
+	}
+	return true
+}
+
+// splitTags separates a line's tag section, as a key → raw value map.
+func splitTags(line string) (map[string]string, string) {
+	if !strings.HasPrefix(line, "@") {
+		return nil, line
+	}
+	sp := strings.IndexByte(line, ' ')
+	if sp < 0 {
+		return nil, line
+	}
+	tags := map[string]string{}
+	for _, kv := range strings.Split(line[1:sp], ";") {
+		k, v, _ := strings.Cut(kv, "=")
+		tags[k] = v
+	}
+	return tags, line[sp+1:]
 }
 
 // expectedLine turns an expected line into a regexp: literal text with {*}

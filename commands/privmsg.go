@@ -83,7 +83,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		if err := checkLineLength(msg); err != nil {
 			return err
 		}
-		out := w.NewFanout(msg, tags)
+		out := w.NewRelay(msg, tags)
 		need := state.Cap(0)
 		if verb == "TAGMSG" {
 			need = state.CapMessageTags
@@ -101,7 +101,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	if err := checkLineLength(msg); err != nil {
 		return err
 	}
-	out := w.NewFanout(msg, tags)
+	out := w.NewRelay(msg, tags)
 	if verb != "TAGMSG" || to.Caps.Has(state.CapMessageTags) {
 		out.To(to)
 	}

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"strconv"
 	"time"
 
 	"gopkg.in/irc.v4"
@@ -68,12 +69,14 @@ func (w *World) ServerMessage(c *Client, command string, params ...string) {
 
 // Fanout is one message on its way to many clients. It is encoded at most
 // once per variant that a recipient's capabilities call for (with or without
-// server-time, with or without client tags), and the same bytes are handed
-// to every recipient of that variant.
+// server-time; with or without message tags, that is the msgid and the
+// sender's client-only tags), and the same bytes are handed to every
+// recipient of that variant.
 type Fanout struct {
 	w          *World
 	msg        *irc.Message
 	clientTags irc.Tags
+	msgid      string // set for relayed messages (IRCv3 message-ids)
 	time       string
 	lines      [4][]byte
 }
@@ -89,13 +92,23 @@ func (w *World) NewFanout(m *irc.Message, clientTags irc.Tags) *Fanout {
 	}
 }
 
+// NewRelay prepares a client's PRIVMSG, NOTICE or TAGMSG: like NewFanout,
+// and message-tags recipients also get a msgid, the same for every copy
+// (the sender's echo included).
+func (w *World) NewRelay(m *irc.Message, clientTags irc.Tags) *Fanout {
+	f := w.NewFanout(m, clientTags)
+	w.msgCount++
+	f.msgid = w.msgidPrefix + strconv.FormatUint(w.msgCount, 36)
+	return f
+}
+
 // Line returns the bytes for a recipient with caps.
 func (f *Fanout) Line(caps CapSet) []byte {
 	variant := 0
 	if caps.Has(CapServerTime) {
 		variant |= 1
 	}
-	if caps.Has(CapMessageTags) && len(f.clientTags) > 0 {
+	if caps.Has(CapMessageTags) && (len(f.clientTags) > 0 || f.msgid != "") {
 		variant |= 2
 	}
 	if f.lines[variant] == nil {
@@ -106,6 +119,9 @@ func (f *Fanout) Line(caps CapSet) []byte {
 				m.Tags["time"] = f.time
 			}
 			if variant&2 != 0 {
+				if f.msgid != "" {
+					m.Tags["msgid"] = f.msgid
+				}
 				for k, v := range f.clientTags {
 					m.Tags[k] = v
 				}

@@ -130,3 +130,27 @@ func TestModeCountsFollowChanges(t *testing.T) {
 		t.Fatalf("after quit: invisible %d opers %d users %d", w.InvisibleCount(), w.OperCount(), w.UserCount())
 	}
 }
+
+func TestRelayMsgidSharedByCopiesUniquePerMessage(t *testing.T) {
+	w := New(conf.Default(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	msg := &irc.Message{Prefix: &irc.Prefix{Name: "a", User: "u", Host: "h"}, Command: "PRIVMSG", Params: []string{"#c", "hi"}}
+	tagged := CapSet(0).With(CapMessageTags, true)
+	msgid := func(line []byte) string {
+		m, err := irc.ParseMessage(string(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Tags["msgid"]
+	}
+	first := w.NewRelay(msg, irc.Tags{"+x": "1"})
+	a, b := msgid(first.Line(tagged)), msgid(first.Line(tagged.With(CapServerTime, true)))
+	if a == "" || a != b {
+		t.Fatalf("copies of one relay have msgids %q and %q", a, b)
+	}
+	if plain := first.Line(0); strings.HasPrefix(string(plain), "@") {
+		t.Fatalf("a client without message-tags got tags: %q", plain)
+	}
+	if c := msgid(w.NewRelay(msg, nil).Line(tagged)); c == "" || c == a {
+		t.Fatalf("second relay's msgid %q, first %q: want a new one", c, a)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,7 +38,9 @@ type World struct {
 	unregistered int
 	maxUsers     int
 	opers        int
-	invisible    int       // registered clients with +i
+	invisible    int    // registered clients with +i
+	msgidPrefix  string // unique to this run, so msgids never repeat across restarts
+	msgCount     uint64
 	touched      []*Client // sent something since the last flush
 	epoch        uint64
 
@@ -83,16 +86,17 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		log = slog.Default()
 	}
 	return &World{
-		Config:   cfg,
-		Log:      log,
-		Started:  time.Now(),
-		dispatch: dispatch,
-		inbox:    make(chan event, 4096),
-		clients:  make(map[ClientID]*Client),
-		nicks:    make(map[string]*Client),
-		channels: make(map[string]*Channel),
-		whowas:   newWhowasRing(cfg.Limits.WhowasLength),
-		stopped:  make(chan struct{}),
+		Config:      cfg,
+		Log:         log,
+		Started:     time.Now(),
+		dispatch:    dispatch,
+		inbox:       make(chan event, 4096),
+		clients:     make(map[ClientID]*Client),
+		nicks:       make(map[string]*Client),
+		channels:    make(map[string]*Channel),
+		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
+		msgidPrefix: strconv.FormatInt(time.Now().UnixNano(), 36) + "-",
+		stopped:     make(chan struct{}),
 	}
 }
 
