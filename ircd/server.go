@@ -106,7 +106,10 @@ func (s *Server) bind(cfg *conf.Config, have map[string]bool) ([]listener, error
 		if have[key] {
 			return nil
 		}
-		l, err := net.Listen("tcp", addr)
+		// TCP keepalive is off: chatd's own PING finds dead clients, and
+		// each keepalive setting is one more syscall per connection.
+		lc := net.ListenConfig{KeepAlive: -1}
+		l, err := lc.Listen(context.Background(), "tcp", addr)
 		if err != nil {
 			return fmt.Errorf("ircd: listen %s: %w", addr, err)
 		}
