@@ -12,12 +12,29 @@ import (
 	"chatd/conf"
 )
 
-// startTestDaemon runs chatd on 127.0.0.1:0 named chatd.test, with extra
-// TOML: serverTOML lines go in [server], rawTOML lines follow as they are.
-// Flood control is off unless rawTOML has a [flood] table: the harness
-// sends a PING after every line, which would otherwise be paced.
-// It returns the daemon and the configured lobby.
+// startTestDaemon runs chatd on 127.0.0.1:0 named chatd.test, with the
+// extra TOML described at testConfig. It returns the daemon and the
+// configured lobby.
 func startTestDaemon(t testing.TB, serverTOML, rawTOML []string) (*daemon, string) {
+	t.Helper()
+	cfg := testConfig(t, serverTOML, rawTOML)
+	var logOut io.Writer = io.Discard
+	if testing.Verbose() {
+		logOut = os.Stderr
+	}
+	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.stop)
+	return d, cfg.Server.Lobby
+}
+
+// testConfig loads a config for a test server named chatd.test listening
+// on 127.0.0.1:0: serverTOML lines go in [server], rawTOML lines follow as
+// they are. Flood control is off unless rawTOML has a [flood] table: the
+// transcript harness sends a PING after every line, which would be paced.
+func testConfig(t testing.TB, serverTOML, rawTOML []string) *conf.Config {
 	t.Helper()
 	if !strings.Contains(strings.Join(rawTOML, "\n"), "[flood]") {
 		rawTOML = append(append([]string{}, rawTOML...), "[flood]", "enabled = false")
@@ -32,16 +49,7 @@ func startTestDaemon(t testing.TB, serverTOML, rawTOML []string) (*daemon, strin
 	if err != nil {
 		t.Fatalf("test config: %v\n%s", err, text)
 	}
-	var logOut io.Writer = io.Discard
-	if testing.Verbose() {
-		logOut = os.Stderr
-	}
-	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.stop)
-	return d, cfg.Server.Lobby
+	return cfg
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"chatd/conf"
 	"chatd/state"
 )
 
@@ -48,19 +46,7 @@ type hostileDaemon struct {
 // shutdown tests stop the daemon themselves).
 func startHostileDaemon(t *testing.T, serverTOML, rawTOML []string) *hostileDaemon {
 	t.Helper()
-	if !strings.Contains(strings.Join(rawTOML, "\n"), "[flood]") {
-		rawTOML = append(append([]string{}, rawTOML...), "[flood]", "enabled = false")
-	}
-	text := "[server]\nname = \"chatd.test\"\n" + strings.Join(serverTOML, "\n") +
-		"\n[listen]\nplain = [\"127.0.0.1:0\"]\n" + strings.Join(rawTOML, "\n") + "\n"
-	path := filepath.Join(t.TempDir(), "chatd.toml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := conf.Load(path)
-	if err != nil {
-		t.Fatalf("test config: %v\n%s", err, text)
-	}
+	cfg := testConfig(t, serverTOML, rawTOML)
 	logs := &hLogBuffer{}
 	var out io.Writer = logs
 	if testing.Verbose() {
