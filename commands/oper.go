@@ -22,7 +22,7 @@ import (
 // An unknown name is checked against a dummy hash of the same cost, so the
 // reply takes as long as for a wrong password and tells nothing about which
 // names exist; both get 464 and a log line.
-func handleOper(w *state.World, c *state.Client, m *irc.Message) error {
+func (oc *operChecker) handleOper(w *state.World, c *state.Client, m *irc.Message) error {
 	name, password := m.Params[0], m.Params[1]
 	opers := w.Config.Opers
 	cost := bcrypt.DefaultCost // the dummy's cost: that of the first entry
@@ -40,13 +40,13 @@ func handleOper(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	w.Hold(c)
 	go func() {
-		operChecks <- struct{}{}
-		dummy := dummyHash(cost)
+		oc.slots <- struct{}{}
+		dummy := oc.dummyHash(cost)
 		if !known {
 			hash = dummy
 		}
 		match := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
-		<-operChecks
+		<-oc.slots
 		ok := match && known
 		w.Post(func(w *state.World) {
 			if c.Gone() {
@@ -59,9 +59,21 @@ func handleOper(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
-// operChecks bounds the bcrypt checks running at once, so a burst of OPER
-// attempts costs a few cores at most (each client has one at a time).
-var operChecks = make(chan struct{}, 4)
+// operChecker runs OPER's password checks. slots bounds the bcrypt checks
+// running at once, so a burst of OPER attempts costs a few cores at most
+// (each client has one at a time); dummies caches, per cost, a hash of a
+// random password that no attempt can match (an unknown name is compared
+// against it, and fetching it the first time costs known and unknown names
+// alike).
+type operChecker struct {
+	slots   chan struct{}
+	mu      sync.Mutex
+	dummies map[int]string
+}
+
+func newOperChecker() *operChecker {
+	return &operChecker{slots: make(chan struct{}, 4), dummies: map[int]string{}}
+}
 
 func operResult(w *state.World, c *state.Client, name string, ok bool) {
 	if !ok {
@@ -77,26 +89,17 @@ func operResult(w *state.World, c *state.Client, name string, ok bool) {
 	}
 }
 
-// dummyHashes caches, per cost, a hash of a random password that no OPER
-// attempt can match. Every check fetches one (an unknown name then compares
-// against it), so making it the first time costs known and unknown names
-// alike.
-var (
-	dummyMu     sync.Mutex
-	dummyHashes = map[int]string{}
-)
-
-func dummyHash(cost int) string {
-	dummyMu.Lock()
-	defer dummyMu.Unlock()
-	if h, ok := dummyHashes[cost]; ok {
+func (oc *operChecker) dummyHash(cost int) string {
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	if h, ok := oc.dummies[cost]; ok {
 		return h
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
 	if err != nil {
 		h, _ = bcrypt.GenerateFromPassword([]byte(rand.Text()), bcrypt.DefaultCost)
 	}
-	dummyHashes[cost] = string(h)
+	oc.dummies[cost] = string(h)
 	return string(h)
 }
 
