@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
@@ -235,6 +236,9 @@ func (w *World) handle(ev event) {
 		c := w.clients[ev.id]
 		if c == nil || c.gone || w.holdBack(c, ev) {
 			return
+		}
+		if w.Log.Enabled(context.Background(), slog.LevelDebug) {
+			w.Log.Debug("line", "id", c.ID, "nick", c.Nick, "line", ev.msg.String())
 		}
 		w.dispatchSafely(c, ev.msg)
 	case badLineEvent:
