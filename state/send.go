@@ -50,8 +50,12 @@ func (w *World) SendMessage(c *Client, m *irc.Message) {
 }
 
 // ServerPrefix is the source of messages chatd itself sends.
+// It is shared: callers must not modify it.
 func (w *World) ServerPrefix() *irc.Prefix {
-	return &irc.Prefix{Name: w.Config.Server.Name}
+	if w.serverPrefix == nil || w.serverPrefix.Name != w.Config.Server.Name {
+		w.serverPrefix = &irc.Prefix{Name: w.Config.Server.Name}
+	}
+	return w.serverPrefix
 }
 
 // Numeric sends a numeric reply: ":server CODE nick params...".
@@ -76,8 +80,8 @@ type Fanout struct {
 	w          *World
 	msg        *irc.Message
 	clientTags irc.Tags
-	msgid      string // set for relayed messages (IRCv3 message-ids)
-	time       string
+	msgid      string    // set for relayed messages (IRCv3 message-ids)
+	at         time.Time // formatted for server-time only if a recipient has it
 	lines      [4][]byte
 }
 
@@ -88,7 +92,7 @@ func (w *World) NewFanout(m *irc.Message, clientTags irc.Tags) *Fanout {
 		w:          w,
 		msg:        m,
 		clientTags: clientTags,
-		time:       time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		at:         time.Now(),
 	}
 }
 
@@ -116,7 +120,7 @@ func (f *Fanout) Line(caps CapSet) []byte {
 		if variant != 0 {
 			m.Tags = irc.Tags{}
 			if variant&1 != 0 {
-				m.Tags["time"] = f.time
+				m.Tags["time"] = f.at.UTC().Format("2006-01-02T15:04:05.000Z")
 			}
 			if variant&2 != 0 {
 				if f.msgid != "" {

@@ -42,7 +42,8 @@ type World struct {
 	invisible    int    // registered clients with +i
 	msgidPrefix  string // unique to this run, so msgids never repeat across restarts
 	msgCount     uint64
-	touched      []*Client // sent something since the last flush
+	serverPrefix *irc.Prefix // see ServerPrefix
+	touched      []*Client   // sent something since the last flush
 	epoch        uint64
 
 	// doomed holds clients whose send queue overflowed during the current
