@@ -42,7 +42,9 @@ func isupportTokens(w *state.World) []string {
 		"CHANMODES=b,k,l,imnst",
 		"CHANNELLEN=" + strconv.Itoa(l.ChannelLength),
 		"CHANTYPES=#",
-		"ELIST=",
+		// No ELIST: LIST implements none of its search extensions, and
+		// the token's value MUST be given (modern.ircdocs.horse), so an
+		// empty "ELIST=" would be malformed rather than "none".
 		"HOSTLEN=64",
 		"KICKLEN=" + strconv.Itoa(l.KickLength),
 		"MAXLIST=b:" + strconv.Itoa(maxListEntries),
