@@ -35,17 +35,41 @@ type reader struct {
 // readLoop frames, limits, parses and paces the client's lines and submits
 // them to the state goroutine. Lines over the flood rate are held, in
 // order, and released as the token bucket refills (fake lag); a client
-// that gets too far ahead is dropped with "Excess Flood". The deferred
-// finish is what removes the client from the world however the loop ends.
-func (c *conn) readLoop() {
-	r := newReader(c)
-	defer r.finish()
+// that gets too far ahead is dropped with "Excess Flood".
+func (c *conn) readLoop() { newReader(c).run() }
+
+// run reads lines until the connection ends or a read would block after
+// lines were parsed here. Parsing grows a goroutine's stack past the
+// smallest size, and the collector cannot shrink a stack blocked in a
+// read, so rather than wait on that stack run hands the wait to a fresh
+// goroutine (see lineReader.yield) and returns: a connection with nothing
+// to say costs one minimal stack. The deferred function is the single
+// place that reports the end of the connection to the state goroutine,
+// however the loop ends; a panic costs only this connection.
+func (r *reader) run() {
+	handOff := false
+	defer func() {
+		if p := recover(); p != nil {
+			r.c.srv.log.Error("reader panic", "id", r.c.id, "panic", p)
+			r.reason = "Internal error"
+		} else if handOff {
+			go r.run()
+			return
+		}
+		r.c.srv.world.Gone(r.c.id, r.reason)
+	}()
 	for {
 		r.prepare()
 		line, err := r.lr.next()
+		if err == errWouldBlock {
+			r.lr.yield = false
+			handOff = true
+			return
+		}
 		if !r.handle(line, err) {
 			return
 		}
+		r.lr.yield = true // handling the line grew this goroutine's stack
 	}
 }
 
@@ -62,16 +86,6 @@ func newReader(c *conn) *reader {
 		ceiling:   10 * cfg.Flood.Burst,
 		reason:    "Connection closed",
 	}
-}
-
-// finish reports the end of the connection to the state goroutine; a
-// panic in the reader costs only this connection.
-func (r *reader) finish() {
-	if p := recover(); p != nil {
-		r.c.srv.log.Error("reader panic", "id", r.c.id, "panic", p)
-		r.reason = "Internal error"
-	}
-	r.c.srv.world.Gone(r.c.id, r.reason)
 }
 
 // prepare releases held lines whose turn has come and sets the read
