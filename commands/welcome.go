@@ -11,15 +11,30 @@ import (
 )
 
 // sendWelcome sends the registration burst: 001-004, 005, LUSERS, MOTD.
+// Everything but 001 and LUSERS depends only on the config, so it is
+// encoded once per config (state.ConfigReplies) and copied to each client.
 func sendWelcome(w *state.World, c *state.Client) {
-	cfg := w.Config
-	w.Numeric(c, irc.RPL_WELCOME, fmt.Sprintf("Welcome to the %s Network, %s", cfg.Server.Network, c.Prefix()))
-	w.Numeric(c, irc.RPL_YOURHOST, fmt.Sprintf("Your host is %s, running version %s", cfg.Server.Name, Version))
-	w.Numeric(c, irc.RPL_CREATED, "This server was created "+w.Started.UTC().Format("Mon Jan 2 2006 at 15:04:05 UTC"))
-	w.Numeric(c, irc.RPL_MYINFO, cfg.Server.Name, Version, userModes, channelModes, channelModesWithParam)
+	w.Numeric(c, irc.RPL_WELCOME, fmt.Sprintf("Welcome to the %s Network, %s", w.Config.Server.Network, c.Prefix()))
+	sendReplies(w, c, w.ConfigReplies("welcome", welcomeReplies))
 	sendISupport(w, c)
 	sendLusers(w, c)
 	sendMOTD(w, c)
+}
+
+// welcomeReplies are 002-004.
+func welcomeReplies(w *state.World) []state.Reply {
+	name := w.Config.Server.Name
+	return []state.Reply{
+		w.NewReply(irc.RPL_YOURHOST, fmt.Sprintf("Your host is %s, running version %s", name, Version)),
+		w.NewReply(irc.RPL_CREATED, "This server was created "+w.Started.UTC().Format("Mon Jan 2 2006 at 15:04:05 UTC")),
+		w.NewReply(irc.RPL_MYINFO, name, Version, userModes, channelModes, channelModesWithParam),
+	}
+}
+
+func sendReplies(w *state.World, c *state.Client, replies []state.Reply) {
+	for _, r := range replies {
+		w.SendReply(c, r)
+	}
 }
 
 // The modes chatd implements, as 004 and CHANMODES advertise them.
@@ -63,13 +78,18 @@ func isupportTokens(w *state.World) []string {
 
 // sendISupport sends 005 lines of at most 13 tokens each.
 func sendISupport(w *state.World, c *state.Client) {
-	tokens := isupportTokens(w)
-	for len(tokens) > 0 {
+	sendReplies(w, c, w.ConfigReplies("isupport", isupportReplies))
+}
+
+func isupportReplies(w *state.World) []state.Reply {
+	var replies []state.Reply
+	for tokens := isupportTokens(w); len(tokens) > 0; {
 		n := min(13, len(tokens))
-		params := append(append([]string{}, tokens[:n]...), "are supported by this server")
-		w.Numeric(c, irc.RPL_ISUPPORT, params...)
+		params := append(tokens[:n:n], "are supported by this server")
+		replies = append(replies, w.NewReply(irc.RPL_ISUPPORT, params...))
 		tokens = tokens[n:]
 	}
+	return replies
 }
 
 func sendLusers(w *state.World, c *state.Client) {
@@ -86,14 +106,17 @@ func sendLusers(w *state.World, c *state.Client) {
 }
 
 func sendMOTD(w *state.World, c *state.Client) {
+	sendReplies(w, c, w.ConfigReplies("motd", motdReplies))
+}
+
+func motdReplies(w *state.World) []state.Reply {
 	lines := w.Config.MOTDLines()
 	if len(lines) == 0 {
-		w.Numeric(c, irc.ERR_NOMOTD, "MOTD File is missing")
-		return
+		return []state.Reply{w.NewReply(irc.ERR_NOMOTD, "MOTD File is missing")}
 	}
-	w.Numeric(c, irc.RPL_MOTDSTART, "- "+w.Config.Server.Name+" Message of the day - ")
+	replies := []state.Reply{w.NewReply(irc.RPL_MOTDSTART, "- "+w.Config.Server.Name+" Message of the day - ")}
 	for _, l := range lines {
-		w.Numeric(c, irc.RPL_MOTD, "- "+strings.TrimRight(l, "\r"))
+		replies = append(replies, w.NewReply(irc.RPL_MOTD, "- "+strings.TrimRight(l, "\r")))
 	}
-	w.Numeric(c, irc.RPL_ENDOFMOTD, "End of /MOTD command.")
+	return append(replies, w.NewReply(irc.RPL_ENDOFMOTD, "End of /MOTD command."))
 }

@@ -43,6 +43,7 @@ type World struct {
 	msgidPrefix  string // unique to this run, so msgids never repeat across restarts
 	msgCount     uint64
 	serverPrefix *irc.Prefix // see ServerPrefix
+	replies      replyCache  // see ConfigReplies
 	touched      []*Client   // sent something since the last flush
 	epoch        uint64
 
