@@ -23,10 +23,11 @@ type daemon struct {
 	worldDone chan struct{}
 	serveDone chan struct{}
 
-	configPath string     // re-read by REHASH and SIGHUP; "" if none
-	klinePath  string     // where K-lines are kept; "" keeps them in memory only
-	klines     *klineFile // nil without klinePath
-	reloadMu   sync.Mutex // one reload at a time (reload.go)
+	configPath  string        // re-read by REHASH and SIGHUP; "" if none
+	klinePath   string        // where K-lines are kept; "" keeps them in memory only
+	klines      *klineFile    // nil without klinePath
+	idleHandOff time.Duration // see ircd.Server.SetIdleHandOff
+	reloadMu    sync.Mutex    // one reload at a time (reload.go)
 }
 
 // daemonOption configures startDaemon.
@@ -38,9 +39,15 @@ func withConfigPath(path string) daemonOption { return func(d *daemon) { d.confi
 // withKlineFile keeps K-lines in the file at path (see klinefile.go).
 func withKlineFile(path string) daemonOption { return func(d *daemon) { d.klinePath = path } }
 
+// withIdleHandOff sets how long a connection stays quiet before its reader
+// moves to a fresh goroutine (ircd.DefaultIdleHandOff otherwise).
+func withIdleHandOff(after time.Duration) daemonOption {
+	return func(d *daemon) { d.idleHandOff = after }
+}
+
 // startDaemon binds cfg's listeners and starts serving.
 func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*daemon, error) {
-	d := &daemon{log: log, worldDone: make(chan struct{}), serveDone: make(chan struct{})}
+	d := &daemon{log: log, worldDone: make(chan struct{}), serveDone: make(chan struct{}), idleHandOff: ircd.DefaultIdleHandOff}
 	for _, o := range opts {
 		o(d)
 	}
@@ -49,6 +56,7 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 	if err != nil {
 		return nil, err
 	}
+	srv.SetIdleHandOff(d.idleHandOff)
 	var klines []state.Kline
 	if d.klinePath != "" {
 		if klines, err = loadKlineFile(d.klinePath); err != nil {

@@ -14,7 +14,8 @@ import (
 
 // startTestDaemon runs chatd on 127.0.0.1:0 named chatd.test, with the
 // extra TOML described at testConfig. It returns the daemon and the
-// configured lobby.
+// configured lobby. Its readers hand their wait to a fresh goroutine after
+// every line (withIdleHandOff(0)), so every transcript takes that path.
 func startTestDaemon(t testing.TB, serverTOML, rawTOML []string) (*daemon, string) {
 	t.Helper()
 	cfg := testConfig(t, serverTOML, rawTOML)
@@ -22,7 +23,7 @@ func startTestDaemon(t testing.TB, serverTOML, rawTOML []string) (*daemon, strin
 	if testing.Verbose() {
 		logOut = os.Stderr
 	}
-	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)), withIdleHandOff(0))
 	if err != nil {
 		t.Fatal(err)
 	}

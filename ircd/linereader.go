@@ -13,10 +13,6 @@ import (
 // next newline is skipped and reading can go on.
 var errLineTooLong = errors.New("line too long")
 
-// errWouldBlock reports that no bytes are there and the reader asked, by
-// setting yield, not to wait for them on this goroutine.
-var errWouldBlock = errors.New("read would block")
-
 // lineReader frames a connection's bytes into lines. Unlike bufio, a read
 // timeout loses nothing: a partial line stays in the buffer until the rest
 // arrives. An idle connection holds no buffer at all: on plain TCP it
@@ -30,9 +26,6 @@ type lineReader struct {
 	r, w int
 	max  int // longest line accepted, newline included
 	skip bool
-	// yield makes a read that would block on plain TCP return
-	// errWouldBlock instead of waiting (see reader.run).
-	yield bool
 }
 
 const smallReadBuffer = 1024
@@ -128,7 +121,6 @@ func (lr *lineReader) newBuffer() []byte {
 func (lr *lineReader) readRaw() error {
 	var n int
 	var rerr error
-	wouldBlock := false
 	err := lr.raw.Read(func(fd uintptr) bool {
 		buf := readBuffers.Get().(*[smallReadBuffer]byte)
 		for {
@@ -139,10 +131,6 @@ func (lr *lineReader) readRaw() error {
 		}
 		if rerr == syscall.EAGAIN {
 			readBuffers.Put(buf)
-			if lr.yield {
-				wouldBlock = true
-				return true
-			}
 			return false // not readable yet: wait, then try again
 		}
 		if n > 0 {
@@ -155,8 +143,6 @@ func (lr *lineReader) readRaw() error {
 	switch {
 	case err != nil:
 		return err
-	case wouldBlock:
-		return errWouldBlock
 	case rerr != nil:
 		return rerr
 	case n == 0:

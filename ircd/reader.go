@@ -12,11 +12,9 @@ import (
 	"chatd/state"
 )
 
-// reader is a connection's read side. Its state lives here on the heap
-// rather than in readLoop's frame, and the parsing runs in handle, a call
-// that has returned before the next read: so while a reader waits for
-// bytes its stack is a few small frames, and the garbage collector shrinks
-// an idle connection's goroutine to the smallest stack.
+// reader is a connection's read side. Its state lives here on the heap,
+// not in a goroutine's frames, so that run can carry on in a fresh
+// goroutine when the connection goes quiet.
 type reader struct {
 	c         *conn
 	lr        *lineReader
@@ -30,6 +28,9 @@ type reader struct {
 	held      []inbound
 	heldBytes int
 	reason    string // the QUIT reason when the loop ends
+	// handOffAt is when a quiet connection's wait moves to a fresh
+	// goroutine (see run); zero on a goroutine that has handled no line.
+	handOffAt time.Time
 }
 
 // readLoop frames, limits, parses and paces the client's lines and submits
@@ -38,14 +39,16 @@ type reader struct {
 // that gets too far ahead is dropped with "Excess Flood".
 func (c *conn) readLoop() { newReader(c).run() }
 
-// run reads lines until the connection ends or a read would block after
-// lines were parsed here. Parsing grows a goroutine's stack past the
-// smallest size, and the collector cannot shrink a stack blocked in a
-// read, so rather than wait on that stack run hands the wait to a fresh
-// goroutine (see lineReader.yield) and returns: a connection with nothing
-// to say costs one minimal stack. The deferred function is the single
-// place that reports the end of the connection to the state goroutine,
-// however the loop ends; a panic costs only this connection.
+// run reads lines until the connection ends or has been quiet for the
+// server's idleHandOff. Parsing grows a goroutine's stack past the
+// smallest size, and the collector cannot shrink a stack that is blocked in
+// a read, so a quiet connection does not go on waiting on that stack: run
+// hands the wait to a fresh goroutine, with the smallest stack, and
+// returns. A connection with nothing to say costs one minimal stack, and
+// one that keeps talking never pays for a new goroutine or stack growth.
+// The deferred function is the single place that reports the end of the
+// connection to the state goroutine, however the loop ends; a panic costs
+// only this connection.
 func (r *reader) run() {
 	handOff := false
 	defer func() {
@@ -61,16 +64,25 @@ func (r *reader) run() {
 	for {
 		r.prepare()
 		line, err := r.lr.next()
-		if err == errWouldBlock {
-			r.lr.yield = false
+		if r.handOffDue(err) {
 			handOff = true
 			return
 		}
 		if !r.handle(line, err) {
 			return
 		}
-		r.lr.yield = true // handling the line grew this goroutine's stack
+		r.handOffAt = time.Now().Add(r.c.srv.idleHandOff)
 	}
+}
+
+// handOffDue reports whether err is the hand-off deadline passing: the
+// connection has been quiet since lines were handled on this goroutine.
+func (r *reader) handOffDue(err error) bool {
+	if r.handOffAt.IsZero() || !errors.Is(err, os.ErrDeadlineExceeded) || time.Now().Before(r.handOffAt) {
+		return false
+	}
+	r.handOffAt = time.Time{}
+	return true
 }
 
 func newReader(c *conn) *reader {
@@ -115,6 +127,9 @@ func (r *reader) prepare() {
 		deadline := r.keepalive
 		if len(r.held) > 0 && r.bucket.nextAt().Before(deadline) {
 			deadline = r.bucket.nextAt()
+		}
+		if !r.handOffAt.IsZero() && r.handOffAt.Before(deadline) {
+			deadline = r.handOffAt
 		}
 		_ = c.nc.SetReadDeadline(deadline)
 		if !r.live && c.registered.Load() {

@@ -24,12 +24,15 @@ type Server struct {
 	world *state.World
 	log   *slog.Logger
 
-	pingLine  []byte
-	limits    *ipLimits
-	nextID    atomic.Uint64
-	live      atomic.Int64 // open connections, for max_clients
-	cert      atomic.Pointer[tls.Certificate]
-	tlsConfig *tls.Config // shared by TLS listeners; serves cert
+	pingLine []byte
+	// idleHandOff is how long a connection stays quiet before its reader
+	// moves to a fresh goroutine with the smallest stack (reader.run).
+	idleHandOff time.Duration
+	limits      *ipLimits
+	nextID      atomic.Uint64
+	live        atomic.Int64 // open connections, for max_clients
+	cert        atomic.Pointer[tls.Certificate]
+	tlsConfig   *tls.Config // shared by TLS listeners; serves cert
 
 	reconfMu  sync.Mutex // one Reconfigure at a time
 	mu        sync.Mutex
@@ -39,6 +42,16 @@ type Server struct {
 	conns     sync.WaitGroup // one per open socket, done when it is closed
 	accepting sync.WaitGroup
 }
+
+// DefaultIdleHandOff is long enough that a client in the middle of an
+// exchange (registration, a burst of commands) keeps its reader goroutine,
+// and short against the minutes a chat connection spends idle.
+const DefaultIdleHandOff = 200 * time.Millisecond
+
+// SetIdleHandOff changes how long a connection stays quiet before its
+// reader moves to a fresh minimal goroutine; tests set 0 to take that path
+// after every line. Call it before Serve.
+func (s *Server) SetIdleHandOff(d time.Duration) { s.idleHandOff = d }
 
 // Config returns the configuration in force.
 func (s *Server) Config() *conf.Config { return s.cfg.Load() }
@@ -53,7 +66,7 @@ func New(cfg *conf.Config, world *state.World, log *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{world: world, log: log, pingLine: ping, limits: limits}
+	s := &Server{world: world, log: log, pingLine: ping, limits: limits, idleHandOff: DefaultIdleHandOff}
 	s.cfg.Store(cfg)
 	s.tlsConfig = &tls.Config{
 		MinVersion: tls.VersionTLS12,
