@@ -75,3 +75,33 @@ func BenchmarkChannelPrivmsg(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*(members-1))/b.Elapsed().Seconds(), "deliveries/s")
 }
+
+// BenchmarkRegistrationCycle is the state goroutine's share of one churn
+// cycle: a connection registers (the welcome burst), joins and parts a
+// channel and quits, with 32 other clients online.
+func BenchmarkRegistrationCycle(b *testing.B) {
+	w, _, _ := benchWorld(b, 32)
+	lines := []*irc.Message{
+		irc.MustParseMessage("NICK churn"),
+		irc.MustParseMessage("USER churn 0 * :churn user"),
+		irc.MustParseMessage("JOIN #churn"),
+		irc.MustParseMessage("PART #churn"),
+		irc.MustParseMessage("QUIT :bye"),
+	}
+	out := &countingOutbox{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := state.ClientID(1000 + i)
+		w.Connect(id, out, netip.MustParseAddr("127.0.0.1"), false)
+		for _, m := range lines {
+			w.Line(id, m)
+		}
+		w.Gone(id, "Connection closed")
+	}
+	w.Call(func(*state.World) {})
+	b.StopTimer()
+	if got := out.lines.Load(); got < int64(20*b.N) {
+		b.Fatalf("%d lines for %d cycles: the welcome burst is missing", got, b.N)
+	}
+}
