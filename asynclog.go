@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,7 @@ type asyncHandler struct {
 
 type asyncQueue struct {
 	records chan asyncRecord
+	out     *bufio.Writer // flushed whenever the queue runs empty
 	dropped atomic.Int64
 	done    chan struct{}
 	once    sync.Once
@@ -32,15 +35,20 @@ type asyncRecord struct {
 	r slog.Record
 }
 
-// newAsyncHandler starts the writer goroutine; close flushes and stops it.
-func newAsyncHandler(next slog.Handler, level slog.Level) (*asyncHandler, func()) {
-	q := &asyncQueue{records: make(chan asyncRecord, 4096), done: make(chan struct{})}
+// newAsyncHandler starts the writer goroutine, which writes text records
+// to out; close flushes and stops it. Records that arrive together leave
+// in one write (a burst of connections is a burst of log lines), and the
+// buffer is flushed as soon as the queue is empty, so nothing waits.
+func newAsyncHandler(out io.Writer, level slog.Level) (*asyncHandler, func()) {
+	q := &asyncQueue{records: make(chan asyncRecord, 4096), out: bufio.NewWriter(out), done: make(chan struct{})}
 	go q.run()
+	next := slog.NewTextHandler(q.out, &slog.HandlerOptions{Level: level})
 	return &asyncHandler{next: next, shared: q, enabled: level}, q.close
 }
 
 func (q *asyncQueue) run() {
 	defer close(q.done)
+	defer q.out.Flush()
 	for rec := range q.records {
 		if rec.h == nil {
 			return
@@ -51,6 +59,9 @@ func (q *asyncQueue) run() {
 			_ = rec.h.Handle(context.Background(), r)
 		}
 		_ = rec.h.Handle(context.Background(), rec.r)
+		if len(q.records) == 0 {
+			_ = q.out.Flush()
+		}
 	}
 }
 

@@ -35,7 +35,7 @@ func (b *lockedBuffer) String() string {
 
 func TestAsyncLogKeepsOrderAndFlushesOnClose(t *testing.T) {
 	out := &lockedBuffer{}
-	h, closeLog := newAsyncHandler(slog.NewTextHandler(out, nil), slog.LevelInfo)
+	h, closeLog := newAsyncHandler(out, slog.LevelInfo)
 	log := slog.New(h)
 	for i := 0; i < 100; i++ {
 		log.Info("line", "n", i)
@@ -54,9 +54,25 @@ func TestAsyncLogKeepsOrderAndFlushesOnClose(t *testing.T) {
 	log.Info("after close") // must neither panic nor block
 }
 
+// A line is written out once the queue is empty, without waiting for
+// close or for more lines to fill the buffer.
+func TestAsyncLogFlushesWhenIdle(t *testing.T) {
+	out := &lockedBuffer{}
+	h, closeLog := newAsyncHandler(out, slog.LevelInfo)
+	defer closeLog()
+	slog.New(h).Info("alone")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "msg=alone") {
+		if time.Now().After(deadline) {
+			t.Fatal("a lone log line stayed in the buffer")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func TestAsyncLogNeverBlocksOnAStuckWriter(t *testing.T) {
 	out := &lockedBuffer{gate: make(chan struct{})}
-	h, closeLog := newAsyncHandler(slog.NewTextHandler(out, nil), slog.LevelInfo)
+	h, closeLog := newAsyncHandler(out, slog.LevelInfo)
 	log := slog.New(h)
 	done := make(chan struct{})
 	go func() {

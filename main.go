@@ -63,7 +63,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *debug {
 		level = slog.LevelDebug
 	}
-	handler, closeLog := newAsyncHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}), level)
+	handler, closeLog := newAsyncHandler(stderr, level)
 	defer closeLog()
 	log := slog.New(handler)
 
