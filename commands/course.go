@@ -47,12 +47,12 @@ func handlePM(w *state.World, c *state.Client, m *irc.Message) error {
 			return numeric(irc.ERR_NOSUCHNICK, target, "No such nick (PM is for users; use GC for groups)")
 		}
 	}
-	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{m.Params[0], restText(m, 1)}}, "PRIVMSG")
+	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{m.Params[0], restText(m, 1)}}, "PRIVMSG", true)
 }
 
 // handleGC sends a message to groups: GC <group>[,<group>...] <message>.
 func handleGC(w *state.World, c *state.Client, m *irc.Message) error {
-	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{groupList(m.Params[0]), restText(m, 1)}}, "PRIVMSG")
+	return relay(w, c, &irc.Message{Tags: m.Tags, Command: "PRIVMSG", Params: []string{groupList(m.Params[0]), restText(m, 1)}}, "PRIVMSG", true)
 }
 
 // handleCG creates a group and joins it as its operator; a group that

@@ -11,20 +11,22 @@ import (
 )
 
 func handlePrivmsg(w *state.World, c *state.Client, m *irc.Message) error {
-	return relay(w, c, m, "PRIVMSG")
+	return relay(w, c, m, "PRIVMSG", false)
 }
 
 func handleNotice(w *state.World, c *state.Client, m *irc.Message) error {
-	return relay(w, c, m, "NOTICE")
+	return relay(w, c, m, "NOTICE", false)
 }
 
 func handleTagmsg(w *state.World, c *state.Client, m *irc.Message) error {
-	return relay(w, c, m, "TAGMSG")
+	return relay(w, c, m, "TAGMSG", false)
 }
 
 // relay delivers PRIVMSG, NOTICE or TAGMSG to each target. NOTICE never
 // draws an automatic reply (RFC 2812 3.3.2), so its refusals are dropped.
-func relay(w *state.World, c *state.Client, m *irc.Message, verb string) error {
+// With selfEcho the sender gets its own message back as if it had
+// negotiated echo-message (see echo).
+func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEcho bool) error {
 	report := func(err error) {
 		if verb != "NOTICE" {
 			sendError(w, c, err)
@@ -60,12 +62,12 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string) error {
 				"Too many recipients. Only "+strconv.Itoa(maxTargets)+" processed"))
 			break
 		}
-		report(relayOne(w, c, verb, target, text, tags))
+		report(relayOne(w, c, verb, target, text, tags, selfEcho))
 	}
 	return nil
 }
 
-func relayOne(w *state.World, c *state.Client, verb, target, text string, tags irc.Tags) error {
+func relayOne(w *state.World, c *state.Client, verb, target, text string, tags irc.Tags, selfEcho bool) error {
 	params := []string{target, text}
 	if verb == "TAGMSG" {
 		params = params[:1]
@@ -89,7 +91,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 			need = state.CapMessageTags
 		}
 		out.ToChannel(ch, c, need)
-		echo(c, out)
+		echo(c, out, selfEcho)
 		return nil
 	}
 	to := w.ClientByNick(target)
@@ -106,7 +108,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		out.To(to)
 	}
 	if to != c {
-		echo(c, out)
+		echo(c, out, selfEcho)
 	}
 	if verb == "PRIVMSG" && to.Away != "" {
 		w.Numeric(c, irc.RPL_AWAY, to.Nick, to.Away)
@@ -114,9 +116,13 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	return nil
 }
 
-// echo sends the sender its own message when it negotiated echo-message.
-func echo(c *state.Client, out *state.Fanout) {
-	if c.Caps.Has(state.CapEchoMessage) {
+// echo sends the sender its own message when it negotiated echo-message,
+// or always for the course verbs (always): PM and GC are typed as raw
+// commands (HexChat passes unknown commands through, irssi and WeeChat
+// send them with /quote, bots with nc), so no client shows what was sent
+// unless the server echoes it, and the echo is shown in the right window.
+func echo(c *state.Client, out *state.Fanout, always bool) {
+	if always || c.Caps.Has(state.CapEchoMessage) {
 		out.To(c)
 	}
 }
