@@ -78,20 +78,20 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	return nil
 }
 
-// checkJoin applies a channel's entry modes in the usual order: bans, then
-// the key, then +i and +l. An INVITE lets its target past +i and +l, once
-// ("An INVITE message can be used by channel members to allow a user to
-// join despite the limit", modern.ircdocs.horse, client limit mode), but not
-// past a ban or a key.
+// checkJoin applies a channel's entry modes in the order most servers use
+// (charybdis and its descendants): bans, +i, the key, +l. An INVITE lets
+// its target past +i and +l, once ("An INVITE message can be used by
+// channel members to allow a user to join despite the limit",
+// modern.ircdocs.horse, client limit mode), but not past a ban or a key.
 func checkJoin(w *state.World, c *state.Client, ch *state.Channel, key string) error {
 	invited := ch.Invited[state.Fold(c.Nick)]
 	switch {
 	case isBanned(ch, c):
 		return numeric(irc.ERR_BANNEDFROMCHAN, ch.Name, "Cannot join channel (+b)")
-	case ch.Modes&state.ChanKeyed != 0 && key != ch.Key:
-		return numeric(irc.ERR_BADCHANNELKEY, ch.Name, "Cannot join channel (+k)")
 	case ch.Modes&state.ChanInviteOnly != 0 && !invited:
 		return numeric(irc.ERR_INVITEONLYCHAN, ch.Name, "Cannot join channel (+i)")
+	case ch.Modes&state.ChanKeyed != 0 && key != ch.Key:
+		return numeric(irc.ERR_BADCHANNELKEY, ch.Name, "Cannot join channel (+k)")
 	case ch.Modes&state.ChanLimited != 0 && len(ch.Members()) >= ch.Limit && !invited:
 		return numeric(irc.ERR_CHANNELISFULL, ch.Name, "Cannot join channel (+l)")
 	}
