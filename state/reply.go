@@ -31,6 +31,10 @@ func (w *World) NewReply(code string, params ...string) Reply {
 		return Reply{}
 	}
 	at := len(w.ServerPrefix().Name) + len(code) + 3 // ":" name " " code " "
+	if len(b) < at+len(replyNickHolder) || string(b[at:at+len(replyNickHolder)]) != replyNickHolder {
+		w.Log.Error("encode: reply template has no nick where expected", "line", string(b))
+		return Reply{}
+	}
 	return Reply{head: b[:at:at], tail: b[at+len(replyNickHolder):]}
 }
 
