@@ -112,8 +112,9 @@ func requireOper(c *state.Client) error {
 }
 
 // handleKill disconnects a user: KILL <nick> <reason>. The victim gets
-// KILL and ERROR; everyone sharing a channel with it sees
-// QUIT :Killed (oper (reason)).
+// KILL <nick> :oper (reason), the traditional "path (reason)" form that
+// clients such as irssi take apart, then ERROR; everyone sharing a channel
+// with it sees QUIT :Killed (oper (reason)).
 func handleKill(w *state.World, c *state.Client, m *irc.Message) error {
 	if err := requireOper(c); err != nil {
 		return err
@@ -125,7 +126,8 @@ func handleKill(w *state.World, c *state.Client, m *irc.Message) error {
 	reason := truncateUTF8(m.Params[1], w.Config.Limits.KickLength)
 	quit := "Killed (" + c.Nick + " (" + reason + "))"
 	w.Log.Warn("kill", "by", c.Nick, "nick", target.Nick, "host", target.Host, "reason", reason)
-	w.SendMessage(target, &irc.Message{Prefix: prefixOf(c), Command: "KILL", Params: []string{target.Nick, quit}})
+	comment := c.Nick + " (" + reason + ")"
+	w.SendMessage(target, &irc.Message{Prefix: prefixOf(c), Command: "KILL", Params: []string{target.Nick, comment}})
 	w.Quit(target, quit)
 	return nil
 }
