@@ -117,7 +117,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 }
 
 // echo sends the sender its own message when it negotiated echo-message,
-// or always for the course verbs (always): PM and GC are typed as raw
+// or when always is set, as it is for the course verbs: PM and GC are raw
 // commands (HexChat passes unknown commands through, irssi and WeeChat
 // send them with /quote, bots with nc), so no client shows what was sent
 // unless the server echoes it, and the echo is shown in the right window.
