@@ -90,8 +90,13 @@ func (w *World) encodeOrLog(m *irc.Message) []byte {
 		w.Log.Error("encode", "err", err)
 		return nil
 	}
+	return fitLine(b)
+}
+
+// fitLine cuts b to MaxLineBytes (tags excepted) if it is longer.
+func fitLine(b []byte) []byte {
 	if untaggedLen(b) > MaxLineBytes {
-		b = truncateLine(b)
+		return truncateLine(b)
 	}
 	return b
 }

@@ -1,10 +1,6 @@
 package state
 
-import (
-	"chatd/conf"
-
-	"gopkg.in/irc.v4"
-)
+import "chatd/conf"
 
 // A Reply is a numeric reply from the server encoded once for any
 // recipient: the bytes before and after the recipient's nick, which is a
@@ -22,10 +18,7 @@ const replyNickHolder = "*"
 // NewReply encodes a numeric reply for any recipient; params follow the
 // recipient's nick. An unencodable reply is logged and sends nothing.
 func (w *World) NewReply(code string, params ...string) Reply {
-	p := make([]string, 0, len(params)+1)
-	p = append(p, replyNickHolder)
-	p = append(p, params...)
-	b, err := Encode(&irc.Message{Prefix: w.ServerPrefix(), Command: code, Params: p})
+	b, err := Encode(w.numericMessage(code, replyNickHolder, params))
 	if err != nil {
 		w.Log.Error("encode", "err", err)
 		return Reply{}
@@ -46,10 +39,7 @@ func (w *World) SendReply(c *Client, r Reply) {
 	nick := c.DisplayNick()
 	b := make([]byte, 0, len(r.head)+len(nick)+len(r.tail))
 	b = append(append(append(b, r.head...), nick...), r.tail...)
-	if len(b) > MaxLineBytes {
-		b = truncateLine(b)
-	}
-	w.Send(c, b)
+	w.Send(c, fitLine(b))
 }
 
 // ConfigReplies returns the replies that build makes from the config in

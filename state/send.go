@@ -60,10 +60,15 @@ func (w *World) ServerPrefix() *irc.Prefix {
 
 // Numeric sends a numeric reply: ":server CODE nick params...".
 func (w *World) Numeric(c *Client, code string, params ...string) {
+	w.SendMessage(c, w.numericMessage(code, c.DisplayNick(), params))
+}
+
+// numericMessage is ":server CODE nick params...".
+func (w *World) numericMessage(code, nick string, params []string) *irc.Message {
 	p := make([]string, 0, len(params)+1)
-	p = append(p, c.DisplayNick())
+	p = append(p, nick)
 	p = append(p, params...)
-	w.SendMessage(c, &irc.Message{Prefix: w.ServerPrefix(), Command: code, Params: p})
+	return &irc.Message{Prefix: w.ServerPrefix(), Command: code, Params: p}
 }
 
 // ServerMessage sends a non-numeric message from the server, e.g. NOTICE.
