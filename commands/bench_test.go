@@ -26,10 +26,12 @@ func (o *countingOutbox) Enqueue(line []byte) bool {
 	o.bytes.Add(int64(len(line)))
 	return true
 }
-func (o *countingOutbox) Close()              {}
-func (o *countingOutbox) Registered()         {}
-func (o *countingOutbox) SetFloodExempt(bool) {}
-func (o *countingOutbox) Flush()              {}
+func (o *countingOutbox) Close()                       {}
+func (o *countingOutbox) Registered()                  {}
+func (o *countingOutbox) SetFloodExempt(bool)          {}
+func (o *countingOutbox) Flush()                       {}
+func (o *countingOutbox) Queued() int                  { return 0 }
+func (o *countingOutbox) WhenDrained(_ int, fn func()) { fn() }
 
 // benchWorld starts a world with n registered clients in #bench.
 func benchWorld(b *testing.B, n int) (*state.World, state.Dispatch, []*countingOutbox) {

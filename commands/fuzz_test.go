@@ -327,6 +327,14 @@ func (o *fuzzOutbox) Registered() {
 func (o *fuzzOutbox) SetFloodExempt(bool) {}
 func (o *fuzzOutbox) Flush()              {}
 
+// Queued is what waits; the fuzz harness's writer drains at every check.
+func (o *fuzzOutbox) Queued() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.pending
+}
+func (o *fuzzOutbox) WhenDrained(_ int, fn func()) { fn() }
+
 // fuzzErrorLog is a slog.Handler that keeps ERROR records.
 type fuzzErrorLog struct {
 	mu   sync.Mutex

@@ -18,13 +18,72 @@ type sendQueue struct {
 	flushTimeout time.Duration // how long Close waits for queued lines
 	onClosed     func()        // called once, after the socket is closed
 
-	mu      sync.Mutex
-	lines   [][]byte
-	spare   [][]byte
-	bytes   int
-	writing bool
-	closing bool
-	closed  bool
+	mu       sync.Mutex
+	lines    [][]byte
+	spare    [][]byte
+	bytes    int // in lines
+	inflight int // in the batch the writer is writing
+	drained  []drainWaiter
+	writing  bool
+	closing  bool
+	closed   bool
+}
+
+// drainWaiter is a WhenDrained call waiting for the queue to shrink.
+type drainWaiter struct {
+	n  int
+	fn func()
+}
+
+// Queued reports the bytes waiting, the batch being written included.
+func (q *sendQueue) Queued() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes + q.inflight
+}
+
+// WhenDrained calls fn once the queue holds at most n bytes; at once if it
+// already does. Waiters are dropped when the connection closes.
+func (q *sendQueue) WhenDrained(n int, fn func()) {
+	q.mu.Lock()
+	if q.closing {
+		q.mu.Unlock()
+		return
+	}
+	if q.bytes+q.inflight <= n {
+		q.mu.Unlock()
+		fn()
+		return
+	}
+	q.drained = append(q.drained, drainWaiter{n: n, fn: fn})
+	q.mu.Unlock()
+}
+
+// takeDrained removes the waiters whose mark the queue has reached; called
+// with mu held. The caller runs them after unlocking.
+func (q *sendQueue) takeDrained() []drainWaiter {
+	if len(q.drained) == 0 {
+		return nil
+	}
+	size := q.bytes + q.inflight
+	var ready []drainWaiter
+	keep := q.drained[:0]
+	for _, d := range q.drained {
+		if size <= d.n {
+			ready = append(ready, d)
+		} else {
+			keep = append(keep, d)
+		}
+	}
+	clear(q.drained[len(keep):])
+	q.drained = keep
+	return ready
+}
+
+func runDrained(ready []drainWaiter) {
+	for _, d := range ready {
+		d.fn()
+	}
 }
 
 // Enqueue queues line. It returns false, queueing nothing, when the lines
@@ -97,7 +156,7 @@ func (q *sendQueue) writeLoop() {
 		}
 		batch := q.lines
 		q.lines = q.spare[:0]
-		q.bytes = 0
+		q.inflight, q.bytes = q.bytes, 0
 		if !q.closing {
 			// Under mu, so that Close's shorter flush deadline, set under
 			// mu too, can never be overwritten by this one.
@@ -110,13 +169,16 @@ func (q *sendQueue) writeLoop() {
 
 		q.mu.Lock()
 		q.spare = batch[:0]
+		q.inflight = 0
 		if err != nil {
 			q.closing = true
 			q.lines = nil
 			q.finish()
 			return
 		}
+		ready := q.takeDrained()
 		q.mu.Unlock()
+		runDrained(ready)
 	}
 }
 
@@ -158,7 +220,8 @@ func (q *sendQueue) finish() {
 	already := q.closed
 	q.closed = true
 	q.writing = false
-	q.lines, q.spare = nil, nil
+	q.lines, q.spare, q.drained = nil, nil, nil
+	q.bytes, q.inflight = 0, 0
 	q.mu.Unlock()
 	if !already {
 		_ = q.nc.Close()

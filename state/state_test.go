@@ -101,11 +101,13 @@ func TestWhowasRingIsBoundedNewestFirst(t *testing.T) {
 
 type nopOutbox struct{ closed bool }
 
-func (o *nopOutbox) Enqueue([]byte) bool { return true }
-func (o *nopOutbox) Flush()              {}
-func (o *nopOutbox) Close()              { o.closed = true }
-func (o *nopOutbox) Registered()         {}
-func (o *nopOutbox) SetFloodExempt(bool) {}
+func (o *nopOutbox) Enqueue([]byte) bool          { return true }
+func (o *nopOutbox) Flush()                       {}
+func (o *nopOutbox) Close()                       { o.closed = true }
+func (o *nopOutbox) Registered()                  {}
+func (o *nopOutbox) SetFloodExempt(bool)          {}
+func (o *nopOutbox) Queued() int                  { return 0 }
+func (o *nopOutbox) WhenDrained(_ int, fn func()) { fn() }
 
 func TestModeCountsFollowChanges(t *testing.T) {
 	w := New(conf.Default(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -80,6 +80,14 @@ type Outbox interface {
 	Registered()
 	// SetFloodExempt lifts flood control (for operators) or restores it.
 	SetFloodExempt(on bool)
+	// Queued reports the bytes waiting to be written, the batch being
+	// written included.
+	Queued() int
+	// WhenDrained calls fn once, from any goroutine, as soon as Queued is
+	// at most n bytes (at once if it already is). fn is never called if
+	// the connection closes first. Long replies use it to wait for the
+	// client to read what it was sent before producing more.
+	WhenDrained(n int, fn func())
 }
 
 // New builds a World. inboxSize bounds the events waiting for the state
