@@ -2,7 +2,6 @@ package commands
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"chatd/state"
@@ -13,10 +12,6 @@ import (
 // errInvalidModeParam is ERR_INVALIDMODEPARAM, which modern.ircdocs.horse
 // says servers SHOULD send for an invalid mode parameter such as a bad key.
 const errInvalidModeParam = "696"
-
-// maxBanMaskLen bounds a ban mask; nick!user@host is at most about 115
-// bytes here (NICKLEN, USERLEN, HOSTLEN), so longer masks are ignored.
-const maxBanMaskLen = 200
 
 // changeChannelModes applies a mode string such as "+ov-k alice bob key".
 // Listing bans needs no privilege; every change needs channel operator
@@ -83,13 +78,15 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 				w.Numeric(c, irc.RPL_ENDOFBANLIST, ch.Name, "End of channel ban list")
 				continue
 			}
-			if !takeParam() || mask == "" || len(mask) > maxBanMaskLen {
+			if !takeParam() {
 				continue
 			}
-			mask = normalizeMask(mask)
-			if strings.ContainsAny(mask, " ,") || strings.HasPrefix(mask, ":") {
+			full, ok := normalizeMask(mask)
+			if !ok {
+				invalid('b', middleParam(mask), "Invalid ban mask: nick!user@host, at most "+strconv.Itoa(maxMaskLen)+" bytes, no spaces, commas or controls")
 				continue
 			}
+			mask = full
 			if changed, ok := changeBan(w, c, ch, mask, adding); ok {
 				record('b', changed, true)
 			}

@@ -18,8 +18,8 @@ import (
 
 // handleKline: KLINE [<duration>] <mask> [:<reason>]. The duration is
 // 30m, 1h, 1d, 2w, 90s, plain minutes, or Go's 1h30m; none or 0 (or
-// "perm") is permanent. The mask is nick!user@host with * and ?; user@host,
-// a host (with '.' or ':') or a nick alone fill in the rest with *.
+// "perm") is permanent. The mask is completed as a ban mask is
+// (normalizeMask, commands/mask.go).
 func handleKline(w *state.World, c *state.Client, m *irc.Message) error {
 	if err := requireOper(c); err != nil {
 		return err
@@ -31,7 +31,7 @@ func handleKline(w *state.World, c *state.Client, m *irc.Message) error {
 			dur, params = d, params[1:]
 		}
 	}
-	mask, ok := klineMask(params[0])
+	mask, ok := normalizeMask(params[0])
 	if !ok {
 		return fail("KLINE", "INVALID_MASK", middleParam(params[0]), "Not a nick!user@host mask")
 	}
@@ -72,7 +72,7 @@ func handleUnkline(w *state.World, c *state.Client, m *irc.Message) error {
 	if err := requireOper(c); err != nil {
 		return err
 	}
-	mask, ok := klineMask(m.Params[0])
+	mask, ok := normalizeMask(m.Params[0])
 	if !ok {
 		return fail("UNKLINE", "INVALID_MASK", middleParam(m.Params[0]), "Not a nick!user@host mask")
 	}
@@ -133,42 +133,6 @@ func banClient(w *state.World, c *state.Client, k *state.Kline) {
 // rfc1459 casemapping).
 func maskMatches(mask string, c *state.Client) bool {
 	return wildcardMatch(state.Fold(mask), state.Fold(c.Prefix()))
-}
-
-// maxMaskLen bounds a K-line mask.
-const maxMaskLen = 200
-
-// klineMask completes a K-line mask to nick!user@host. Unlike a ban mask
-// (normalizeMask), a word with a dot or colon is taken as a host.
-func klineMask(s string) (string, bool) {
-	if s == "" || len(s) > maxMaskLen || s[0] == ':' || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == ',' || r == 0x7f }) {
-		return "", false
-	}
-	nick, user, host := "*", "*", "*"
-	rest := s
-	bang := strings.IndexByte(rest, '!')
-	if bang >= 0 {
-		nick, rest = rest[:bang], rest[bang+1:]
-	}
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		user, host = rest[:at], rest[at+1:]
-	} else if bang >= 0 {
-		user = rest
-	} else if strings.ContainsAny(rest, ".:") {
-		host = rest
-	} else {
-		nick = rest
-	}
-	if strings.ContainsAny(nick+user, "!@") || strings.ContainsAny(host, "!@") {
-		return "", false
-	}
-	or := func(p string) string {
-		if p == "" {
-			return "*"
-		}
-		return p
-	}
-	return or(nick) + "!" + or(user) + "@" + or(host), true
 }
 
 // klineDurationRE matches 30m, 1h, 1d, 2w, 90s, or plain minutes.

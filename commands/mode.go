@@ -2,7 +2,6 @@ package commands
 
 import (
 	"strconv"
-	"strings"
 
 	"chatd/state"
 
@@ -52,44 +51,4 @@ func isBanned(ch *state.Channel, c *state.Client) bool {
 		}
 	}
 	return false
-}
-
-// wildcardMatch matches s against a mask where '*' is any run and '?' any
-// one byte.
-func wildcardMatch(mask, s string) bool {
-	star, starS := -1, 0
-	i, j := 0, 0
-	for j < len(s) {
-		switch {
-		case i < len(mask) && (mask[i] == '?' || mask[i] == s[j]):
-			i++
-			j++
-		case i < len(mask) && mask[i] == '*':
-			star, starS = i, j
-			i++
-		case star >= 0:
-			starS++
-			i, j = star+1, starS
-		default:
-			return false
-		}
-	}
-	for i < len(mask) && mask[i] == '*' {
-		i++
-	}
-	return i == len(mask)
-}
-
-// normalizeMask completes a ban mask to nick!user@host form.
-func normalizeMask(mask string) string {
-	if !strings.Contains(mask, "!") && !strings.Contains(mask, "@") {
-		return mask + "!*@*"
-	}
-	if !strings.Contains(mask, "!") {
-		return "*!" + mask
-	}
-	if !strings.Contains(mask, "@") {
-		return mask + "@*"
-	}
-	return mask
 }
