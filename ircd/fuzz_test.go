@@ -241,7 +241,7 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 // The seeds include the lines the daemon tests send; make sure the corpus
 // keeps the one gopkg.in/irc.v4 panics on.
 func TestFuzzSeedsPresent(t *testing.T) {
-	for _, dir := range []string{"testdata/fuzz/FuzzClassify", "testdata/fuzz/FuzzLineReader", "testdata/fuzz/FuzzLineReaderTCP"} {
+	for _, dir := range []string{"testdata/fuzz/FuzzClassify", "testdata/fuzz/FuzzLineReader", "testdata/fuzz/FuzzLineReaderTCP", "testdata/fuzz/FuzzDispatch"} {
 		entries, err := os.ReadDir(dir)
 		if err != nil || len(entries) == 0 {
 			t.Fatalf("no seed corpus in %s: %v", dir, err)

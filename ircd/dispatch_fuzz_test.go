@@ -1,4 +1,4 @@
-package commands_test
+package ircd
 
 import (
 	"bytes"
@@ -17,7 +17,6 @@ import (
 	"chatd/state"
 
 	"golang.org/x/crypto/bcrypt"
-	"gopkg.in/irc.v4"
 )
 
 // FuzzDispatch feeds random lines from several clients to one World (the
@@ -32,13 +31,15 @@ import (
 // The input is lines separated by "\n". A line's first byte picks what
 // happens: '0'..'3' (or any byte, modulo 4) is a line from that client,
 // 'a'..'d' is that client's connection dropping (it reconnects
-// unregistered). Lines go through the reader's checks first, as in package
-// ircd: too long, NUL, CR, invalid UTF-8 or too many parameters become the
-// corresponding refusal; unparsable lines are ignored. Clients 0..2 start
-// registered (in the lobby); client 3 starts unregistered. Client 0 can
-// become an operator with "OPER admin secret".
+// unregistered). Each line goes the way a socket's line goes: classify
+// (the reader's checks: too long, NUL, CR, invalid UTF-8, too many
+// parameters become the corresponding refusal, unparsable lines are
+// ignored), then conn.submit to the World. It lives in package ircd so
+// that it fuzzes that real classifier, not a copy of it. Clients 0..2
+// start registered (in the lobby); client 3 starts unregistered. Client 0
+// can become an operator with "OPER admin secret".
 //
-//	go test -run '^$' -fuzz '^FuzzDispatch$' -fuzztime=20s ./commands
+//	go test -run '^$' -fuzz '^FuzzDispatch$' -fuzztime=20s ./ircd
 func FuzzDispatch(f *testing.F) {
 	f.Add([]byte("0JOIN #a\n1JOIN #a\n0PRIVMSG #a :hi\n3NICK x\nb\n1QUIT :bye"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -59,7 +60,7 @@ func FuzzDispatch(f *testing.F) {
 				before := o.count()
 				h.line(i, rest)
 				h.w.Call(func(*state.World) {})
-				if m := fuzzParse(string(rest)); m != nil && m.Command == "OPER" {
+				if m := classify(rest).msg; m != nil && m.Command == "OPER" {
 					h.awaitReply(o, before) // the password is checked off the state goroutine
 				}
 			}
@@ -79,6 +80,7 @@ var (
 type fuzzWorld struct {
 	t    *testing.T
 	w    *state.World
+	srv  *Server // only its world: what conn.submit needs
 	ids  [fuzzClients]state.ClientID
 	outs map[state.ClientID]*fuzzOutbox
 	next state.ClientID
@@ -101,6 +103,7 @@ func newFuzzWorld(t *testing.T) *fuzzWorld {
 	errs := &fuzzErrorLog{}
 	h := &fuzzWorld{t: t, outs: map[state.ClientID]*fuzzOutbox{}, errs: errs, done: make(chan struct{})}
 	h.w = state.New(cfg, commands.New(), slog.New(errs))
+	h.srv = &Server{world: h.w}
 	go func() { h.w.Run(); close(h.done) }()
 	for i := range fuzzClients {
 		h.connect(i)
@@ -128,44 +131,12 @@ func (h *fuzzWorld) reconnect(i int) {
 	h.connect(i)
 }
 
-// line passes raw through the reader's checks (as ircd's classify does)
-// and submits what comes out.
+// line hands raw to the World as a connection's reader does: the line
+// reader strips a CR before the LF, classify checks and parses, and
+// submit passes on a message or a refusal.
 func (h *fuzzWorld) line(i int, raw []byte) {
-	id := h.ids[i]
-	raw = bytes.TrimSuffix(raw, []byte("\r"))
-	body := raw
-	if len(raw) > 0 && raw[0] == '@' {
-		sp := bytes.IndexByte(raw, ' ')
-		if sp < 0 {
-			return
-		}
-		if sp-1 > 4094 {
-			h.w.BadLine(id, state.LineTooLong, "")
-			return
-		}
-		body = raw[sp+1:]
-	}
-	if len(body)+2 > state.MaxLineBytes {
-		h.w.BadLine(id, state.LineTooLong, "")
-		return
-	}
-	m := fuzzParse(string(raw))
-	if m == nil {
-		return
-	}
-	switch {
-	case bytes.IndexByte(raw, 0) >= 0:
-		h.w.BadLine(id, state.LineHasNUL, m.Command)
-	case bytes.IndexByte(raw, '\r') >= 0:
-		h.w.BadLine(id, state.LineHasCR, m.Command)
-	case !utf8.Valid(raw):
-		h.w.BadLine(id, state.LineInvalidUTF8, m.Command)
-	case len(m.Params) > 15:
-		h.w.BadLine(id, state.LineTooManyParams, m.Command)
-	case m.Command[0] == ':':
-	default:
-		h.w.Line(id, m)
-	}
+	c := &conn{srv: h.srv, id: h.ids[i]}
+	c.submit(classify(bytes.TrimSuffix(raw, []byte("\r"))))
 }
 
 // awaitReply waits, polling with a deadline, until o has been sent more
@@ -180,20 +151,6 @@ func (h *fuzzWorld) awaitReply(o *fuzzOutbox, before int) {
 		time.Sleep(time.Millisecond) // polling interval
 		h.w.Call(func(*state.World) {})
 	}
-}
-
-// fuzzParse is irc.ParseMessage, which panics on some tag sections, made safe.
-func fuzzParse(line string) (m *irc.Message) {
-	defer func() {
-		if recover() != nil {
-			m = nil
-		}
-	}()
-	m, err := irc.ParseMessage(line)
-	if err != nil {
-		return nil
-	}
-	return m
 }
 
 // check examines what was queued since the last check; it runs with the
@@ -245,7 +202,7 @@ func fuzzBadLine(l []byte) string {
 	if len(tags) > 8191 {
 		return fmt.Sprintf("%d bytes of tags", len(tags))
 	}
-	m := fuzzParse(string(text))
+	m := parseMessage(string(text))
 	if m == nil {
 		return "does not parse"
 	}
