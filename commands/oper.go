@@ -49,11 +49,7 @@ func (oc *operChecker) handleOper(w *state.World, c *state.Client, m *irc.Messag
 		<-oc.slots
 		ok := match && known
 		w.Post(func(w *state.World) {
-			if c.Gone() {
-				return
-			}
-			operResult(w, c, name, ok)
-			w.Release(c)
+			w.Resume(c, func() { operResult(w, c, name, ok) })
 		})
 	}()
 	return nil

@@ -42,15 +42,11 @@ func (q *sendQueue) Queued() int {
 	return q.bytes + q.inflight
 }
 
-// WhenDrained calls fn once the queue holds at most n bytes; at once if it
-// already does. Waiters are dropped when the connection closes.
+// WhenDrained calls fn once the queue holds at most n bytes, or the
+// connection has closed; at once if either is already so.
 func (q *sendQueue) WhenDrained(n int, fn func()) {
 	q.mu.Lock()
-	if q.closing {
-		q.mu.Unlock()
-		return
-	}
-	if q.bytes+q.inflight <= n {
+	if q.closed || q.bytes+q.inflight <= n {
 		q.mu.Unlock()
 		fn()
 		return
@@ -220,9 +216,11 @@ func (q *sendQueue) finish() {
 	already := q.closed
 	q.closed = true
 	q.writing = false
+	waiting := q.drained
 	q.lines, q.spare, q.drained = nil, nil, nil
 	q.bytes, q.inflight = 0, 0
 	q.mu.Unlock()
+	runDrained(waiting)
 	if !already {
 		_ = q.nc.Close()
 		if q.onClosed != nil {

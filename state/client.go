@@ -37,6 +37,7 @@ type Client struct {
 
 	held       bool    // events wait in heldEvents until Release (state/hold.go)
 	heldEvents []event // the client's lines (and its Gone) that arrived while held
+	req        request // the line being handled, until its last reply (state/request.go)
 }
 
 func newClient(id ClientID, out Outbox, addr netip.Addr, tls bool) *Client {
@@ -139,6 +140,8 @@ const (
 	CapSetname
 	CapExtendedJoin
 	CapInviteNotify
+	CapBatch
+	CapLabeledResponse
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -148,10 +151,12 @@ var capabilities = []struct {
 	name string
 }{
 	{CapAwayNotify, "away-notify"},
+	{CapBatch, "batch"},
 	{CapCapNotify, "cap-notify"},
 	{CapEchoMessage, "echo-message"},
 	{CapExtendedJoin, "extended-join"},
 	{CapInviteNotify, "invite-notify"},
+	{CapLabeledResponse, "labeled-response"},
 	{CapMessageTags, "message-tags"},
 	{CapMultiPrefix, "multi-prefix"},
 	{CapServerTime, "server-time"},

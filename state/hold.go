@@ -14,9 +14,29 @@ const maxHeldEvents = 256
 // by a Release (normally from a function given to Post), unless c leaves.
 func (w *World) Hold(c *Client) { c.held = true }
 
-// Release lets c's lines through again, first handling those that waited.
-// One of them may hold c again; the rest then keep waiting.
+// Resume runs fn as the rest of the handling of the line that held c: the
+// replies fn sends c belong to that line (they carry its label), and then
+// c is released. It is for the function a handler Posts when its slow work
+// is done; nothing happens if c has left meanwhile.
+func (w *World) Resume(c *Client, fn func()) {
+	if c.gone {
+		return
+	}
+	w.cur = c
+	fn()
+	w.cur = nil
+	if !c.gone {
+		w.Release(c)
+	}
+}
+
+// Release lets c's lines through again, first closing the request that
+// held it and then handling the lines that waited. One of them may hold c
+// again; the rest then keep waiting.
 func (w *World) Release(c *Client) {
+	if c.req.open && c.req.next == nil {
+		w.finishRequest(c)
+	}
 	c.held = false
 	for len(c.heldEvents) > 0 && !c.held && !c.gone {
 		ev := c.heldEvents[0]
@@ -27,6 +47,16 @@ func (w *World) Release(c *Client) {
 	if c.gone || len(c.heldEvents) == 0 {
 		c.heldEvents = nil
 	}
+}
+
+// hangingUp reports whether c's connection has ended while c was held.
+func (c *Client) hangingUp() bool {
+	for _, ev := range c.heldEvents {
+		if _, gone := ev.(goneEvent); gone {
+			return true
+		}
+	}
+	return false
 }
 
 // holdBack queues ev for a held client and reports whether it did.

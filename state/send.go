@@ -33,6 +33,19 @@ func (w *World) Send(c *Client, line []byte) {
 	if line == nil || c.gone || c.sendFail {
 		return
 	}
+	if c == w.cur {
+		if line = w.inRequest(c, line); line == nil {
+			return
+		}
+	}
+	w.enqueue(c, line)
+}
+
+// enqueue hands line to c's connection, bypassing c's request.
+func (w *World) enqueue(c *Client, line []byte) {
+	if line == nil || c.gone || c.sendFail {
+		return
+	}
 	if !c.Out.Enqueue(line) {
 		c.sendFail = true
 		w.doomed = append(w.doomed, c)

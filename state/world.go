@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -46,6 +47,15 @@ type World struct {
 	replies      replyCache  // see ConfigReplies
 	touched      []*Client   // sent something since the last flush
 	epoch        uint64
+	batchCount   uint64  // see NewBatchRef
+	cur          *Client // whose line (or reply slice) is being handled: see request
+
+	// Functions queued by Later, from any goroutine, run between runs of
+	// inbox events. Unlike Post, Later never blocks, so a connection's
+	// writer (or the state goroutine itself) may call it.
+	laterMu sync.Mutex
+	later   []func(*World)
+	wake    chan struct{} // holds a token while later is not empty
 
 	// doomed holds clients whose send queue overflowed during the current
 	// event; they are removed once the event is done, so that a broadcast
@@ -84,9 +94,9 @@ type Outbox interface {
 	// written included.
 	Queued() int
 	// WhenDrained calls fn once, from any goroutine, as soon as Queued is
-	// at most n bytes (at once if it already is). fn is never called if
-	// the connection closes first. Long replies use it to wait for the
-	// client to read what it was sent before producing more.
+	// at most n bytes (at once if it already is), or when the connection
+	// closes. Long replies use it to wait for the client to read what it
+	// was sent before producing more. fn must not block.
 	WhenDrained(n int, fn func())
 }
 
@@ -108,6 +118,7 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
 		msgidPrefix: strconv.FormatInt(time.Now().UnixNano(), 36) + "-",
 		stopped:     make(chan struct{}),
+		wake:        make(chan struct{}, 1),
 	}
 }
 
@@ -209,15 +220,48 @@ const maxEventsPerFlush = 32
 // Run is the state goroutine's loop. It returns after Shutdown.
 func (w *World) Run() {
 	defer close(w.stopped)
-	for ev := range w.inbox {
-		w.step(ev)
-		for n := 1; n < maxEventsPerFlush && !w.stopping && len(w.inbox) > 0; n++ {
-			w.step(<-w.inbox)
+	for !w.stopping {
+		select {
+		case ev := <-w.inbox:
+			w.step(ev)
+			for n := 1; n < maxEventsPerFlush && !w.stopping && len(w.inbox) > 0; n++ {
+				w.step(<-w.inbox)
+			}
+		case <-w.wake:
+			w.runLater()
 		}
 		w.flush()
+	}
+}
+
+// Later queues fn to run on the state goroutine between runs of events,
+// after the events that are already waiting had a turn (select picks
+// between the inbox and these fairly). It never blocks and may be called
+// from any goroutine, the state goroutine included; fn never runs once
+// Run has returned.
+func (w *World) Later(fn func(*World)) {
+	w.laterMu.Lock()
+	w.later = append(w.later, fn)
+	w.laterMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runLater runs the functions Later queued so far; those they queue in
+// turn wait for the next wake-up.
+func (w *World) runLater() {
+	w.laterMu.Lock()
+	fns := w.later
+	w.later = nil
+	w.laterMu.Unlock()
+	for _, fn := range fns {
 		if w.stopping {
 			return
 		}
+		fn(w)
+		w.reapDoomed()
 	}
 }
 
@@ -250,7 +294,9 @@ func (w *World) handle(ev event) {
 		if w.Log.Enabled(context.Background(), slog.LevelDebug) {
 			w.Log.Debug("line", "id", c.ID, "nick", c.Nick, "line", ev.msg.String())
 		}
+		w.beginRequest(c, ev.msg)
 		w.dispatchSafely(c, ev.msg)
+		w.endEvent(c)
 	case badLineEvent:
 		if c := w.clients[ev.id]; c != nil && !c.gone && !w.holdBack(c, ev) {
 			w.refuseLine(c, ev.problem, ev.command)
@@ -277,6 +323,7 @@ func (w *World) dispatchSafely(c *Client, m *irc.Message) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.Log.Error("handler panic", "client", c.ID, "nick", c.Nick, "command", m.Command, "panic", r, "stack", string(debug.Stack()))
+			w.cur = nil
 			w.Quit(c, "Internal error")
 		}
 	}()

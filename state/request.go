@@ -1,0 +1,240 @@
+package state
+
+import (
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"gopkg.in/irc.v4"
+)
+
+// A request is the handling of one line from a client, from dispatch until
+// its last reply: usually one event, longer when the handler held the
+// client for slow work (Hold, Resume) or sends a long reply in slices
+// (Continue). Every line sent to the requesting client while its request
+// runs passes through here, which is the one place that:
+//   - echoes the IRCv3 label (labeled-response): on the only reply, on a
+//     labeled-response batch around several, or on an ACK when there was
+//     none;
+//   - counts what one line made the server send to its sender, so long
+//     replies are cut into slices that wait for the client to read.
+//
+// Lines for other clients, and lines for the requester caused by other
+// clients' events, are not part of the request and go straight out.
+type request struct {
+	open  bool
+	label string // the label to echo; "" when the line had none or the client lacks the caps
+	first []byte // a labeled request's first reply, held until it is known whether more follow
+	batch string // the labeled-response batch's reference, once a second reply opened it
+	lines int    // replies sent in the current slice
+	bytes int    // bytes of replies sent in the current slice
+	next  func(*World) bool
+}
+
+// maxLabelBytes is the longest label chatd echoes (labeled-response: "at
+// least 64 bytes"); a longer one is ignored and the line handled unlabeled.
+const maxLabelBytes = 64
+
+// Slice bounds: a long reply stops after this many lines or bytes in one
+// event and goes on once other clients' events had their turn and the
+// requester's queue has drained below half of sendq_bytes.
+const (
+	sliceLines = 128
+	sliceBytes = 32 << 10
+)
+
+// beginRequest opens c's request for line m and makes c the client whose
+// replies are collected.
+func (w *World) beginRequest(c *Client, m *irc.Message) {
+	c.req = request{open: true}
+	if c.Caps.Has(CapLabeledResponse) && c.Caps.Has(CapBatch) {
+		if l, ok := m.Tags["label"]; ok && l != "" && len(l) <= maxLabelBytes {
+			c.req.label = l
+		}
+	}
+	w.cur = c
+}
+
+// endEvent is called when the event that ran c's request (or one slice of
+// it) is done: the request ends unless the client is held or a slice is
+// pending.
+func (w *World) endEvent(c *Client) {
+	w.cur = nil
+	if !c.req.open || c.gone {
+		c.req = request{}
+		return
+	}
+	if c.req.next != nil {
+		w.scheduleSlice(c)
+		return
+	}
+	if !c.held {
+		w.finishRequest(c)
+	}
+}
+
+// inRequest passes a reply to the requester through its request: counted,
+// and labeled or batched when the line carried a label. It returns the
+// line to queue now, or nil when it is held back.
+func (w *World) inRequest(c *Client, line []byte) []byte {
+	r := &c.req
+	r.lines++
+	r.bytes += len(line)
+	if r.label == "" {
+		return line
+	}
+	if r.batch != "" {
+		return WithTag(line, "batch", r.batch)
+	}
+	if r.first == nil {
+		r.first = line
+		return nil
+	}
+	w.openLabeledBatch(c)
+	return WithTag(line, "batch", r.batch)
+}
+
+// openLabeledBatch starts the labeled-response batch and sends the reply
+// that was held back in it.
+func (w *World) openLabeledBatch(c *Client) {
+	r := &c.req
+	r.batch = w.NewBatchRef()
+	start := w.encodeOrLog(&irc.Message{
+		Tags:    irc.Tags{"label": r.label},
+		Prefix:  w.ServerPrefix(),
+		Command: "BATCH",
+		Params:  []string{"+" + r.batch, "labeled-response"},
+	})
+	w.enqueue(c, start)
+	if r.first != nil {
+		w.enqueue(c, WithTag(r.first, "batch", r.batch))
+		r.first = nil
+	}
+}
+
+// finishRequest sends what closes c's request: the held single reply with
+// its label, the end of the batch, or an ACK for a labeled line that drew
+// no reply.
+func (w *World) finishRequest(c *Client) {
+	r := c.req
+	c.req = request{}
+	if r.label == "" || c.gone {
+		return
+	}
+	switch {
+	case r.batch != "":
+		w.enqueue(c, w.encodeOrLog(&irc.Message{Prefix: w.ServerPrefix(), Command: "BATCH", Params: []string{"-" + r.batch}}))
+	case r.first != nil:
+		w.enqueue(c, WithTag(r.first, "label", r.label))
+	default:
+		w.enqueue(c, w.encodeOrLog(&irc.Message{Tags: irc.Tags{"label": r.label}, Prefix: w.ServerPrefix(), Command: "ACK"}))
+	}
+}
+
+// NewBatchRef returns a batch reference unique for the life of the process.
+func (w *World) NewBatchRef() string {
+	w.batchCount++
+	return strconv.FormatUint(w.batchCount, 36)
+}
+
+// SliceFull reports whether the reply to c's current line has reached the
+// size of one slice: a handler producing a long reply stops there and
+// leaves the rest to Continue.
+func (w *World) SliceFull(c *Client) bool {
+	return c.req.open && (c.req.lines >= sliceLines || c.req.bytes >= sliceBytes)
+}
+
+// Continue makes the rest of a long reply to c's current line wait: next
+// runs later, as its own event, once the events already waiting have been
+// handled and c's send queue has drained below half of sendq_bytes; it
+// sends the next slice and reports whether more remain. Meanwhile c's later
+// lines wait (in order), and a labeled line's batch stays open. Only a
+// handler running c's line, or a previous slice, may call it.
+func (w *World) Continue(c *Client, next func(*World) bool) {
+	if !c.req.open || w.cur != c {
+		panic("state: Continue outside the requester's own line")
+	}
+	c.req.next = next
+	c.held = true
+}
+
+// scheduleSlice queues the next slice of c's reply behind everything that
+// is waiting, after c's queue has drained far enough.
+func (w *World) scheduleSlice(c *Client) {
+	if c.req.label != "" && c.req.batch == "" {
+		// More is coming: the reply is several lines, so it is a batch.
+		w.openLabeledBatch(c)
+	}
+	run := func(w *World) { w.runSlice(c) }
+	c.Out.WhenDrained(w.Config.Limits.SendQBytes/2, func() { w.Later(run) })
+}
+
+// runSlice sends the next slice of c's long reply. A client that hung up
+// meanwhile (its Gone is among the held events) gets no more of it.
+func (w *World) runSlice(c *Client) {
+	if c.gone || !c.req.open || c.req.next == nil {
+		return
+	}
+	next := c.req.next
+	c.req.next = nil
+	if !c.hangingUp() {
+		c.req.lines, c.req.bytes = 0, 0
+		w.cur = c
+		if w.runGuarded(c, func() bool { return next(w) }) {
+			c.req.next = next
+		}
+		w.cur = nil
+	}
+	switch {
+	case c.gone:
+		c.req = request{}
+	case c.req.next != nil:
+		w.scheduleSlice(c)
+	default:
+		w.Release(c)
+	}
+}
+
+// runGuarded runs one slice of a reply; a panic is logged and costs only
+// the client its connection, as in dispatchSafely.
+func (w *World) runGuarded(c *Client, slice func() bool) (more bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.Log.Error("reply slice panic", "client", c.ID, "nick", c.Nick, "panic", r, "stack", string(debug.Stack()))
+			more = false
+			w.cur = nil
+			w.Quit(c, "Internal error")
+		}
+	}()
+	return slice()
+}
+
+// WithTag returns line (encoded, CRLF included) with the tag key=value
+// added in front of any tags it has. value is escaped as message-tags
+// requires. The line is copied: encoded lines are shared between
+// recipients.
+func WithTag(line []byte, key, value string) []byte {
+	v := escapeTagValue(value)
+	out := make([]byte, 0, len(line)+len(key)+len(v)+3)
+	out = append(out, '@')
+	out = append(out, key...)
+	if v != "" {
+		out = append(out, '=')
+		out = append(out, v...)
+	}
+	if len(line) > 0 && line[0] == '@' {
+		out = append(out, ';')
+		return append(out, line[1:]...)
+	}
+	out = append(out, ' ')
+	return append(out, line...)
+}
+
+var tagValueEscaper = strings.NewReplacer(`\`, `\\`, ";", `\:`, " ", `\s`, "\r", `\r`, "\n", `\n`)
+
+func escapeTagValue(v string) string {
+	if !strings.ContainsAny(v, "\\; \r\n") {
+		return v
+	}
+	return tagValueEscaper.Replace(v)
+}
