@@ -24,8 +24,8 @@ func handleTagmsg(w *state.World, c *state.Client, m *irc.Message) error {
 
 // relay delivers PRIVMSG, NOTICE or TAGMSG to each target. NOTICE never
 // draws an automatic reply (RFC 2812 3.3.2), so its refusals are dropped.
-// With selfEcho the sender gets its own message back as if it had
-// negotiated echo-message (see echo).
+// With selfEcho (the course verbs) the sender gets its own message back in
+// a form its client can show (see echo).
 func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEcho bool) error {
 	report := func(err error) {
 		if verb != "NOTICE" {
@@ -91,7 +91,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 			need = state.CapMessageTags
 		}
 		out.ToChannel(ch, c, need)
-		echo(c, out, selfEcho)
+		echo(w, c, out, selfEcho, ch.Name, true)
 		return nil
 	}
 	to := w.ClientByNick(target)
@@ -108,7 +108,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		out.To(to)
 	}
 	if to != c {
-		echo(c, out, selfEcho)
+		echo(w, c, out, selfEcho, to.Nick, false)
 	}
 	if verb == "PRIVMSG" && to.Away != "" {
 		w.Numeric(c, irc.RPL_AWAY, to.Nick, to.Away)
@@ -116,14 +116,16 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	return nil
 }
 
-// echo sends the sender its own message when it negotiated echo-message,
-// or when always is set, as it is for the course verbs: PM and GC are raw
-// commands (HexChat passes unknown commands through, irssi and WeeChat
-// send them with /quote, bots with nc), so no client shows what was sent
-// unless the server echoes it, and the echo is shown in the right window.
-func echo(c *state.Client, out *state.Fanout, always bool) {
-	if always || c.Caps.Has(state.CapEchoMessage) {
+// echo gives the sender its copy of a message it sent. A client that
+// negotiated echo-message gets every one. The course verbs PM and GC are
+// raw commands the client never saw as messages, so their senders get a
+// copy in whatever form their client shows in the right window (courseEcho).
+func echo(w *state.World, c *state.Client, out *state.Fanout, course bool, target string, toChannel bool) {
+	switch {
+	case c.Caps.Has(state.CapEchoMessage):
 		out.To(c)
+	case course:
+		courseEcho(w, c, out, target, toChannel)
 	}
 }
 

@@ -142,6 +142,10 @@ const (
 	CapInviteNotify
 	CapBatch
 	CapLabeledResponse
+	// CapSelfMessage is znc.in/self-message: the client shows a PRIVMSG
+	// whose source is itself in the window of its target, so the server
+	// may send it messages sent on its behalf (chatd's course verbs).
+	CapSelfMessage
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -162,6 +166,7 @@ var capabilities = []struct {
 	{CapServerTime, "server-time"},
 	{CapSetname, "setname"},
 	{CapUserhostInNames, "userhost-in-names"},
+	{CapSelfMessage, "znc.in/self-message"},
 }
 
 // CapNames returns the names of every offered capability.
