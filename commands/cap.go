@@ -56,7 +56,8 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 }
 
 // parseCapRequest applies a REQ list ("a -b c") to have. It is all or
-// nothing: one unknown name refuses the whole request. A client that sent
+// nothing: one unknown name refuses the whole request, and have comes back
+// unchanged. A client that sent
 // CAP LS 302 has cap-notify for good ("servers MUST NOT disable the
 // cap-notify capability if the client requests CAP LS with a version of 302
 // or newer"), so lockNotify refuses a request that would remove it.
@@ -65,6 +66,7 @@ func parseCapRequest(have state.CapSet, req string, lockNotify bool) (state.CapS
 	if len(names) == 0 {
 		return have, false
 	}
+	next := have
 	for _, name := range names {
 		on := true
 		if strings.HasPrefix(name, "-") {
@@ -74,9 +76,9 @@ func parseCapRequest(have state.CapSet, req string, lockNotify bool) (state.CapS
 		if !ok || (!on && lockNotify && cp == state.CapCapNotify) {
 			return have, false
 		}
-		have = have.With(cp, on)
+		next = next.With(cp, on)
 	}
-	return have, true
+	return next, true
 }
 
 func capReply(w *state.World, c *state.Client, sub, list string) {

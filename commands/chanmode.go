@@ -15,35 +15,29 @@ const errInvalidModeParam = "696"
 
 // changeChannelModes applies a mode string such as "+ov-k alice bob key".
 // Listing bans needs no privilege; every change needs channel operator
-// status. At most maxModesPerLine parameter modes are taken per line; what
-// actually changed is broadcast to the channel as one MODE line.
+// status, checked at each change (parseModeRequests reads the line first).
+// At most maxModesPerLine parameter modes are taken per line; what actually
+// changed is broadcast to the channel as one MODE line.
 //
 // As modern.ircdocs.horse (MODE message) requires, a type B or C mode (k, l,
 // and the prefix modes o, v) sent without its parameter when being set is
 // ignored, and a type A mode (b) without one lists its contents.
 func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem *state.Membership, modes string, args []string) error {
 	var changes []chanModeChange
-	adding := true
 	paramModes := 0
-	next := func() (string, bool) {
-		if len(args) == 0 {
-			return "", false
-		}
-		a := args[0]
-		args = args[1:]
-		return a, true
-	}
-	record := func(letter byte, arg string, hasArg bool) {
-		changes = append(changes, chanModeChange{adding: adding, letter: letter, arg: arg, hasArg: hasArg})
-	}
-	isOp := mem != nil && mem.Op
+	// Privilege is looked at for each change, not once per line: a sender
+	// who deops itself ("-o+m me") has no right to what follows.
+	privileged := func() bool { return mem != nil && mem.Op }
 	denied := false
 	needOp := func() bool {
-		if !isOp && !denied {
+		if privileged() {
+			return true
+		}
+		if !denied {
 			denied = true
 			sendError(w, c, numeric(irc.ERR_CHANOPRIVSNEEDED, ch.Name, "You're not channel operator"))
 		}
-		return isOp
+		return false
 	}
 	// takeParam counts a parameter mode against MODES= and checks the
 	// sender may change modes at all.
@@ -54,24 +48,19 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 	invalid := func(letter byte, param, why string) {
 		sendError(w, c, numeric(errInvalidModeParam, ch.Name, string(letter), param, why))
 	}
-	for _, r := range modes {
-		switch r {
-		case '+':
-			adding = true
-			continue
-		case '-':
-			adding = false
-			continue
-		}
-		if r >= 0x80 || r <= ' ' {
-			sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, middleParam(string(r)), "is unknown mode char to me"))
+	var req modeRequest // the request being applied, for record
+	record := func(letter byte, arg string, hasArg bool) {
+		changes = append(changes, chanModeChange{adding: req.adding, letter: letter, arg: arg, hasArg: hasArg})
+	}
+	for _, req = range parseModeRequests(modes, args) {
+		if req.letter >= 0x80 || req.letter <= ' ' {
+			sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, middleParam(string(req.letter)), "is unknown mode char to me"))
 			continue
 		}
-		letter := byte(r)
+		letter := byte(req.letter)
 		switch letter {
 		case 'b':
-			mask, ok := next()
-			if !ok {
+			if !req.hasArg {
 				for _, b := range ch.Bans {
 					w.Numeric(c, irc.RPL_BANLIST, ch.Name, b.Mask, b.SetBy, strconv.FormatInt(b.SetAt.Unix(), 10))
 				}
@@ -81,23 +70,21 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			if !takeParam() {
 				continue
 			}
-			full, ok := normalizeMask(mask)
+			mask, ok := normalizeMask(req.arg)
 			if !ok {
-				invalid('b', middleParam(mask), "Invalid ban mask: nick!user@host, at most "+strconv.Itoa(maxMaskLen)+" bytes, no spaces, commas or controls")
+				invalid('b', middleParam(req.arg), "Invalid ban mask: nick!user@host, at most "+strconv.Itoa(maxMaskLen)+" bytes, no spaces, commas or controls")
 				continue
 			}
-			mask = full
-			if changed, ok := changeBan(w, c, ch, mask, adding); ok {
+			if changed, ok := changeBan(w, c, ch, mask, req.adding); ok {
 				record('b', changed, true)
 			}
 		case 'o', 'v':
-			nick, ok := next()
-			if !ok || !takeParam() {
+			if !req.hasArg || !takeParam() {
 				continue
 			}
-			target := w.ClientByNick(nick)
+			target := w.ClientByNick(req.arg)
 			if target == nil {
-				sendError(w, c, numeric(irc.ERR_NOSUCHNICK, middleParam(nick), "No such nick/channel"))
+				sendError(w, c, numeric(irc.ERR_NOSUCHNICK, middleParam(req.arg), "No such nick/channel"))
 				continue
 			}
 			tm := ch.Membership(target)
@@ -109,27 +96,26 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			if letter == 'v' {
 				flag = &tm.Voice
 			}
-			if *flag != adding {
-				*flag = adding
+			if *flag != req.adding {
+				*flag = req.adding
 				record(letter, target.Nick, true)
 			}
 		case 'k':
-			if adding {
-				key, ok := next()
-				if !ok || !takeParam() {
+			if req.adding {
+				if !req.hasArg || !takeParam() {
 					continue
 				}
-				if !validKey(key) {
+				if !validKey(req.arg) {
 					// The key itself is not echoed: it may hold spaces.
 					invalid('k', "*", "Invalid key: 1 to 23 characters, no spaces, commas or controls")
 					continue
 				}
 				ch.Modes |= state.ChanKeyed
-				ch.Key = key
-				record('k', key, true)
+				ch.Key = req.arg
+				record('k', req.arg, true)
 				continue
 			}
-			next() // "-k" may carry the key; it is not needed
+			// "-k" may carry the key; it is not needed.
 			if !needOp() || ch.Modes&state.ChanKeyed == 0 {
 				continue
 			}
@@ -137,14 +123,13 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			ch.Key = ""
 			record('k', "*", true)
 		case 'l':
-			if adding {
-				arg, ok := next()
-				if !ok || !takeParam() {
+			if req.adding {
+				if !req.hasArg || !takeParam() {
 					continue
 				}
-				n, err := strconv.Atoi(arg)
+				n, err := strconv.Atoi(req.arg)
 				if err != nil || n <= 0 {
-					invalid('l', middleParam(arg), "Invalid limit: a positive number of members")
+					invalid('l', middleParam(req.arg), "Invalid limit: a positive number of members")
 					continue
 				}
 				ch.Modes |= state.ChanLimited
@@ -167,8 +152,8 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			if !needOp() {
 				continue
 			}
-			if (ch.Modes&flag != 0) != adding {
-				if adding {
+			if (ch.Modes&flag != 0) != req.adding {
+				if req.adding {
 					ch.Modes |= flag
 				} else {
 					ch.Modes &^= flag
