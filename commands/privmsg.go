@@ -69,8 +69,12 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEch
 
 func relayOne(w *state.World, c *state.Client, verb, target, text string, tags irc.Tags, selfEcho bool) error {
 	params := []string{target, text}
+	// A TAGMSG is nothing but tags: it goes only to clients that
+	// negotiated message-tags, the sender's own echo included.
+	need := state.Cap(0)
 	if verb == "TAGMSG" {
 		params = params[:1]
+		need = state.CapMessageTags
 	}
 	if isChannel(target) {
 		ch := w.Channel(target)
@@ -86,12 +90,10 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 			return err
 		}
 		out := w.NewRelay(msg, tags)
-		need := state.Cap(0)
-		if verb == "TAGMSG" {
-			need = state.CapMessageTags
-		}
 		out.ToChannel(ch, c, need)
-		echo(w, c, out, selfEcho, ch.Name, true)
+		if accepts(c, need) {
+			echo(w, c, out, selfEcho, ch.Name, true)
+		}
 		return nil
 	}
 	to := w.ClientByNick(target)
@@ -104,16 +106,22 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		return err
 	}
 	out := w.NewRelay(msg, tags)
-	if verb != "TAGMSG" || to.Caps.Has(state.CapMessageTags) {
+	if accepts(to, need) {
 		out.To(to)
 	}
-	if to != c {
+	if to != c && accepts(c, need) {
 		echo(w, c, out, selfEcho, to.Nick, false)
 	}
 	if verb == "PRIVMSG" && to.Away != "" {
 		w.Numeric(c, irc.RPL_AWAY, to.Nick, to.Away)
 	}
 	return nil
+}
+
+// accepts reports whether c may be sent a message that needs capability
+// need (0 for none).
+func accepts(c *state.Client, need state.Cap) bool {
+	return need == 0 || c.Caps.Has(need)
 }
 
 // echo gives the sender its copy of a message it sent. A client that
