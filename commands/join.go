@@ -8,9 +8,16 @@ import (
 	"gopkg.in/irc.v4"
 )
 
+// handleJoin joins each channel of JOIN <channels> [<keys>], the i-th key
+// going with the i-th channel. An empty entry in either list ("#a,,#b")
+// still takes its place, so keys stay with the channels they were written
+// for.
 func handleJoin(w *state.World, c *state.Client, m *irc.Message) error {
 	keys := strings.Split(m.Param(1), ",")
-	for i, name := range splitList(m.Params[0]) {
+	for i, name := range strings.Split(m.Params[0], ",") {
+		if name == "" {
+			continue
+		}
 		if name == "0" {
 			// "JOIN 0" leaves every channel, as though the client had sent
 			// PART for each (modern.ircdocs.horse, JOIN message).
