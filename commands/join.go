@@ -51,6 +51,14 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	if ch != nil && ch.Membership(c) != nil {
 		return nil
 	}
+	// CHANLIMIT counts every channel, the lobby too, so that what 005
+	// says is exactly what is enforced.
+	if len(c.Channels()) >= w.Config.Limits.MaxChannelsPerClient {
+		if ch != nil {
+			name = ch.Name
+		}
+		return numeric(irc.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
+	}
 	op := false
 	if ch == nil {
 		ch = w.CreateChannel(name)

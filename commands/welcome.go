@@ -53,7 +53,7 @@ func isupportTokens(w *state.World) []string {
 	return []string{
 		"AWAYLEN=" + strconv.Itoa(l.AwayLength),
 		"CASEMAPPING=rfc1459",
-		"CHANLIMIT=#:",
+		"CHANLIMIT=#:" + strconv.Itoa(l.MaxChannelsPerClient),
 		"CHANMODES=b,k,l,imnst",
 		"CHANNELLEN=" + strconv.Itoa(l.ChannelLength),
 		"CHANTYPES=#",

@@ -196,6 +196,9 @@ func TestValidate(t *testing.T) {
 		{"limit_exempt empty ok", func(c *Config) { c.Limits.LimitExempt = nil }, ""},
 		{"whowas_length negative", func(c *Config) { c.Limits.WhowasLength = -1 }, "limits.whowas_length: must be at least 0"},
 		{"whowas_length 0 ok", func(c *Config) { c.Limits.WhowasLength = 0 }, ""},
+		{"max_channels_per_client 0", func(c *Config) { c.Limits.MaxChannelsPerClient = 0 }, "limits.max_channels_per_client: must be between 1 and 1000, got 0"},
+		{"max_channels_per_client 1001", func(c *Config) { c.Limits.MaxChannelsPerClient = 1001 }, "limits.max_channels_per_client: must be between 1 and 1000, got 1001"},
+		{"max_channels_per_client 1 ok", func(c *Config) { c.Limits.MaxChannelsPerClient = 1 }, ""},
 
 		{"burst 0", func(c *Config) { c.Flood.Burst = 0 }, "flood.burst: must be at least 1"},
 		{"per_second 0", func(c *Config) { c.Flood.PerSecond = 0 }, "flood.per_second: must be a positive number"},

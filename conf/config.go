@@ -51,6 +51,10 @@ type Limits struct {
 	AwayLength          int      `toml:"away_length"`          // longest AWAY message
 	KickLength          int      `toml:"kick_length"`          // longest KICK reason
 	WhowasLength        int      `toml:"whowas_length"`        // how many departed clients WHOWAS remembers
+
+	// MaxChannelsPerClient is the most channels one client may be in at
+	// once, the lobby included (RPL_ISUPPORT CHANLIMIT).
+	MaxChannelsPerClient int `toml:"max_channels_per_client"`
 }
 
 // Flood is the [flood] table: per-client command rate limiting (a token
@@ -102,6 +106,8 @@ func Default() *Config {
 			AwayLength:          390,
 			KickLength:          390,
 			WhowasLength:        1000,
+
+			MaxChannelsPerClient: 50,
 		},
 		Flood: Flood{
 			Enabled:   true,
