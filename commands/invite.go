@@ -1,18 +1,26 @@
 package commands
 
 import (
+	"sort"
+	"strconv"
+
 	"chatd/state"
 
 	"gopkg.in/irc.v4"
 )
 
 // handleInvite invites a user into a channel: INVITE <nick> <#chan>. The
-// invite lets the user past +i once (checkJoin consults ch.Invited, and a
-// join clears it). With no parameters it lists the channels the client is
-// invited to, which chatd does not track per client: only the end (337).
+// invite belongs to that client, not to the nick, and lets it past +i and
+// +l once within state.InviteTTL (state/invite.go). With no parameters it
+// lists the channels the client holds invites to (336 each, then 337).
 func handleInvite(w *state.World, c *state.Client, m *irc.Message) error {
 	if len(m.Params) == 0 {
-		w.Numeric(c, "337", "End of /INVITE list")
+		chans := w.InvitedTo(c)
+		sort.Slice(chans, func(i, j int) bool { return chans[i].Name < chans[j].Name })
+		for _, ch := range chans {
+			w.Numeric(c, rplInviteList, ch.Name)
+		}
+		w.Numeric(c, rplEndOfInviteList, "End of /INVITE list")
 		return nil
 	}
 	if len(m.Params) < 2 {
@@ -37,7 +45,11 @@ func handleInvite(w *state.World, c *state.Client, m *irc.Message) error {
 	if ch.Membership(target) != nil {
 		return numeric(irc.ERR_USERONCHANNEL, target.Nick, ch.Name, "is already on channel")
 	}
-	ch.Invited[state.Fold(target.Nick)] = true
+	if !w.Invite(ch, target) {
+		return fail("INVITE", "TOO_MANY_INVITES", ch.Name, "Too many pending invites to "+ch.Name+
+			" (at most "+strconv.Itoa(state.MaxChannelInvites)+"); each lasts until used or for "+
+			strconv.Itoa(int(state.InviteTTL.Minutes()))+" minutes")
+	}
 	w.Numeric(c, irc.RPL_INVITING, target.Nick, ch.Name)
 	if target.Away != "" {
 		w.Numeric(c, irc.RPL_AWAY, target.Nick, target.Away)
@@ -47,6 +59,13 @@ func handleInvite(w *state.World, c *state.Client, m *irc.Message) error {
 	notifyInvite(ch, c, invite)
 	return nil
 }
+
+// RPL_INVITELIST and RPL_ENDOFINVITELIST (modern.ircdocs.horse), which
+// gopkg.in/irc.v4 lacks.
+const (
+	rplInviteList      = "336"
+	rplEndOfInviteList = "337"
+)
 
 // notifyInvite shows an INVITE to the channel's operators that have
 // invite-notify (IRCv3), except the inviter, who had 341.

@@ -67,7 +67,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	} else if err := checkJoin(w, c, ch, key); err != nil {
 		return err
 	}
-	delete(ch.Invited, state.Fold(c.Nick))
+	w.UseInvite(ch, c)
 	w.AddMember(ch, c, state.Membership{Op: op})
 
 	plain := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name}}, nil)
@@ -99,7 +99,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 // channel members to allow a user to join despite the limit",
 // modern.ircdocs.horse, client limit mode), but not past a ban or a key.
 func checkJoin(w *state.World, c *state.Client, ch *state.Channel, key string) error {
-	invited := ch.Invited[state.Fold(c.Nick)]
+	invited := w.Invited(ch, c)
 	switch {
 	case isBanned(ch, c):
 		return numeric(irc.ERR_BANNEDFROMCHAN, ch.Name, "Cannot join channel (+b)")

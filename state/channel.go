@@ -20,9 +20,7 @@ type Channel struct {
 	Limit int
 	Bans  []ListEntry
 
-	// Invited holds folded nicks invited past +i; an invite is used once.
-	Invited map[string]bool
-
+	invites map[*Client]time.Time // invitee → expiry (state/invite.go)
 	members map[*Client]*Membership
 }
 

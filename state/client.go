@@ -35,6 +35,8 @@ type Client struct {
 	seen     uint64 // epoch mark for ForNeighbours
 	touched  bool   // in World.touched, waiting for a flush
 
+	invitedTo map[*Channel]struct{} // invites it holds (state/invite.go)
+
 	held       bool    // events wait in heldEvents until Release (state/hold.go)
 	heldEvents []event // the client's lines (and its Gone) that arrived while held
 	req        request // the line being handled, until its last reply (state/request.go)

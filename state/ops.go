@@ -24,6 +24,9 @@ func (w *World) NickInUse(nick string, c *Client) bool {
 // SetNick gives c a nick the caller has checked is free.
 // A registered client's old nick goes into WHOWAS (RFC 2812 3.6.3).
 func (w *World) SetNick(c *Client, nick string) {
+	if Fold(nick) != Fold(c.Nick) {
+		w.dropInvites(c) // they were for the nick the inviter saw
+	}
 	if c.Nick != "" {
 		delete(w.nicks, Fold(c.Nick))
 		if c.Registered {
@@ -56,7 +59,6 @@ func (w *World) CreateChannel(name string) *Channel {
 	ch := &Channel{
 		Name:    name,
 		Created: time.Now(),
-		Invited: make(map[string]bool),
 		members: make(map[*Client]*Membership),
 	}
 	w.channels[Fold(name)] = ch
@@ -76,6 +78,7 @@ func (w *World) RemoveMember(ch *Channel, c *Client) {
 	delete(ch.members, c)
 	delete(c.channels, ch)
 	if len(ch.members) == 0 {
+		w.dropChannelInvites(ch)
 		delete(w.channels, Fold(ch.Name))
 	}
 }
@@ -102,6 +105,7 @@ func (w *World) Quit(c *Client, reason string) {
 	for ch := range c.channels {
 		w.RemoveMember(ch, c)
 	}
+	w.dropInvites(c)
 	w.countModes(c, -1)
 	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})
 	if c.Nick != "" && w.nicks[Fold(c.Nick)] == c {

@@ -64,6 +64,9 @@ type World struct {
 	stopping bool
 	stopped  chan struct{} // closed when Run returns, for Post
 
+	clock func() time.Time // time.Now, or a test's clock (state/clock.go)
+	now   time.Time        // the current event's time
+
 	klines     []Kline    // server bans (state/kline.go)
 	klineStore KlineStore // where changed K-lines are handed for saving; may be nil
 	reloader   Reloader   // REHASH (state/reload.go); may be nil
@@ -118,6 +121,7 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
 		msgidPrefix: strconv.FormatInt(time.Now().UnixNano(), 36) + "-",
 		stopped:     make(chan struct{}),
+		clock:       time.Now,
 		wake:        make(chan struct{}, 1),
 	}
 }
@@ -281,6 +285,7 @@ func (w *World) flush() {
 }
 
 func (w *World) handle(ev event) {
+	w.now = w.clock()
 	switch ev := ev.(type) {
 	case connectEvent:
 		c := newClient(ev.id, ev.out, ev.addr, ev.tls)

@@ -1,0 +1,14 @@
+package state
+
+import "time"
+
+// Now is the time of the event being handled. The state goroutine stamps
+// each event when it takes it (World.handle), so that everything one
+// event does sees one time and handlers never read the wall clock
+// themselves. Before the first event it is the clock's time.
+func (w *World) Now() time.Time {
+	if w.now.IsZero() {
+		return w.clock()
+	}
+	return w.now
+}
