@@ -60,11 +60,33 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if nick == c.Nick {
 		return nil
 	}
+	if ch := bannedIn(c); ch != nil && state.Fold(nick) != state.Fold(c.Nick) {
+		return numeric(errBanNickChange, nick, ch.Name, "Cannot change nickname while banned on channel")
+	}
 	change := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "NICK", Params: []string{nick}}, nil)
 	change.To(c)
 	change.ToNeighbours(c, 0)
 	w.Log.Info("nick", "id", c.ID, "old", c.Nick, "new", nick)
 	w.SetNick(c, nick)
+	return nil
+}
+
+// errBanNickChange is ERR_BANNICKCHANGE as charybdis-family servers send
+// it, "<client> <new nick> <channel> :Cannot change nickname while banned
+// on channel"; modern.ircdocs.horse has no numeric for it (ircu uses 437).
+const errBanNickChange = "435"
+
+// bannedIn returns the first channel (by name) where a ban stops c from
+// speaking: one that matches it while it has neither @ nor +v there. A new
+// nick would no longer match a nick!*@* ban, so while there is one c may
+// not change nick, or it could speak again by renaming itself. nil when
+// there is none.
+func bannedIn(c *state.Client) *state.Channel {
+	for _, ch := range sortedChannelsOf(c) {
+		if mem := ch.Membership(c); !mem.Op && !mem.Voice && isBanned(ch, c) {
+			return ch
+		}
+	}
 	return nil
 }
 
