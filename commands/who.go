@@ -218,6 +218,7 @@ func handleWhowas(w *state.World, c *state.Client, m *irc.Message) error {
 
 // handleIson answers ISON with the nicks (as spelt on the server) that are
 // online; nicks may come as separate parameters or space-separated in one.
+// A reply that would not fit one line goes on in further 303 lines.
 func handleIson(w *state.World, c *state.Client, m *irc.Message) error {
 	var online []string
 	for _, p := range m.Params {
@@ -227,12 +228,13 @@ func handleIson(w *state.World, c *state.Client, m *irc.Message) error {
 			}
 		}
 	}
-	w.Numeric(c, irc.RPL_ISON, strings.Join(online, " "))
+	sendListReply(w, c, irc.RPL_ISON, online)
 	return nil
 }
 
 // handleUserhost answers USERHOST for up to five nicks with
-// nick[*]=(+|-)user@host: * for an operator, - when away.
+// nick[*]=(+|-)user@host: * for an operator, - when away. Five long nicks
+// and hosts can pass 512 bytes: the rest goes in a second 302.
 func handleUserhost(w *state.World, c *state.Client, m *irc.Message) error {
 	var replies []string
 	asked := 0
@@ -258,6 +260,6 @@ func handleUserhost(w *state.World, c *state.Client, m *irc.Message) error {
 			replies = append(replies, r+u.User+"@"+u.Host)
 		}
 	}
-	w.Numeric(c, irc.RPL_USERHOST, strings.Join(replies, " "))
+	sendListReply(w, c, irc.RPL_USERHOST, replies)
 	return nil
 }
