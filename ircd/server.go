@@ -232,7 +232,10 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 		},
 	}
 	s.log.Debug("connect", "id", c.id, "remote", nc.RemoteAddr())
-	s.world.Connect(c.id, c, addr, isTLS)
+	if !s.world.Connect(c.id, c, addr, isTLS) {
+		c.Close() // shutting down: the world will not close it
+		return
+	}
 	go c.readLoop()
 }
 

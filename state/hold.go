@@ -79,15 +79,5 @@ func (w *World) holdBack(c *Client, ev event) bool {
 // captured, as they may have left meanwhile. Post reports false, and fn
 // never runs, once Run has returned.
 func (w *World) Post(fn func(*World)) bool {
-	select {
-	case <-w.stopped:
-		return false
-	default:
-	}
-	select {
-	case w.inbox <- callEvent{fn: fn}:
-		return true
-	case <-w.stopped:
-		return false
-	}
+	return w.submit(callEvent{fn: fn})
 }

@@ -173,46 +173,85 @@ type shutdownEvent struct {
 	done   chan struct{}
 }
 
-// NewClientID returns a fresh ID. Safe from any goroutine only through the
-// atomic counter in package ircd; World itself never hands IDs out.
+// The entry points below may be called from any goroutine but the state
+// goroutine. Each returns once its event is queued, or once the world has
+// stopped: a reader blocked on a full inbox when Run returns is let go, and
+// one that comes later does not block at all.
 
-// Connect announces a new connection. Called from the network side.
-func (w *World) Connect(id ClientID, out Outbox, addr netip.Addr, tls bool) {
-	w.inbox <- connectEvent{id: id, out: out, addr: addr, tls: tls}
+// submit queues ev, waiting while the inbox is full; false once Run has
+// returned (ev is then dropped).
+func (w *World) submit(ev event) bool {
+	select {
+	case <-w.stopped:
+		return false
+	default:
+	}
+	select {
+	case w.inbox <- ev:
+		return true
+	case <-w.stopped:
+		return false
+	}
+}
+
+// Connect announces a new connection. Called from the network side. It
+// reports false when the world has stopped: nobody will ever close out,
+// so the caller must.
+func (w *World) Connect(id ClientID, out Outbox, addr netip.Addr, tls bool) bool {
+	return w.submit(connectEvent{id: id, out: out, addr: addr, tls: tls})
 }
 
 // Line submits a parsed line from a client. Called from the network side;
 // it blocks while the inbox is full, which is the intended back-pressure.
 func (w *World) Line(id ClientID, m *irc.Message) {
-	w.inbox <- lineEvent{id: id, msg: m}
+	w.submit(lineEvent{id: id, msg: m})
 }
 
 // BadLine reports a line the reader refused, so that the state goroutine
 // answers it in order with the client's other replies.
 func (w *World) BadLine(id ClientID, problem LineProblem, command string) {
-	w.inbox <- badLineEvent{id: id, problem: problem, command: command}
+	w.submit(badLineEvent{id: id, problem: problem, command: command})
 }
 
 // Gone reports that a connection ended (EOF, error, timeout). The client is
 // removed with reason as its QUIT message, unless it already left.
 func (w *World) Gone(id ClientID, reason string) {
-	w.inbox <- goneEvent{id: id, reason: reason}
+	w.submit(goneEvent{id: id, reason: reason})
 }
 
 // Call runs fn on the state goroutine and waits for it to finish. It must
-// not be called from the state goroutine itself.
-func (w *World) Call(fn func(*World)) {
+// not be called from the state goroutine itself. It reports false, without
+// waiting, when the world stopped before fn could run.
+func (w *World) Call(fn func(*World)) bool {
 	done := make(chan struct{})
-	w.inbox <- callEvent{fn: fn, done: done}
-	<-done
+	if !w.submit(callEvent{fn: fn, done: done}) {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-w.stopped:
+		select { // fn may have been the last event Run handled
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // Shutdown sends every client ERROR with reason, closes every connection and
-// stops Run. It waits until that has been done.
+// stops Run. It waits until that has been done. Calling it again, or
+// after Run has returned, does nothing.
 func (w *World) Shutdown(reason string) {
 	done := make(chan struct{})
-	w.inbox <- shutdownEvent{reason: reason, done: done}
-	<-done
+	if !w.submit(shutdownEvent{reason: reason, done: done}) {
+		return
+	}
+	select {
+	case <-done:
+	case <-w.stopped:
+	}
 }
 
 // maxEventsPerFlush bounds how many already-waiting events are handled
