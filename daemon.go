@@ -27,6 +27,7 @@ type daemon struct {
 	klinePath   string        // where K-lines are kept; "" keeps them in memory only
 	klines      *klineFile    // nil without klinePath
 	idleHandOff time.Duration // see ircd.Server.SetIdleHandOff
+	stall       time.Duration // see ircd.Server.SetStallTimeout; 0 for the default
 	reloadMu    sync.Mutex    // one reload at a time (reload.go)
 }
 
@@ -45,6 +46,11 @@ func withIdleHandOff(after time.Duration) daemonOption {
 	return func(d *daemon) { d.idleHandOff = after }
 }
 
+// withStallTimeout sets how long a congested send queue may make no
+// progress before its client is dropped (ircd.DefaultStallTimeout
+// otherwise).
+func withStallTimeout(d time.Duration) daemonOption { return func(dm *daemon) { dm.stall = d } }
+
 // startDaemon binds cfg's listeners and starts serving.
 func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*daemon, error) {
 	d := &daemon{log: log, worldDone: make(chan struct{}), serveDone: make(chan struct{}), idleHandOff: ircd.DefaultIdleHandOff}
@@ -57,6 +63,9 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 		return nil, err
 	}
 	srv.SetIdleHandOff(d.idleHandOff)
+	if d.stall > 0 {
+		srv.SetStallTimeout(d.stall)
+	}
 	var klines []state.Kline
 	if d.klinePath != "" {
 		if klines, err = loadKlineFile(d.klinePath); err != nil {

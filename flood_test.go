@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,4 +83,57 @@ func TestFloodExcessFlood(t *testing.T) {
 	// The server is fine and alice may come back.
 	again := hdial(t, d.addr, "alice2")
 	again.register("alice")
+}
+
+// TestFloodPacesIgnoredLines: lines the server reads and then ignores
+// (tags and nothing else, an empty line, an unparsable one, a ':'-led
+// command) are paced like every other line: 200 of them at once with
+// burst 5 get the client disconnected with "Excess Flood" (before, they
+// were never paced: four clients sending 100-tag lines kept the server at
+// 170% CPU).
+func TestFloodPacesIgnoredLines(t *testing.T) {
+	var tags strings.Builder
+	for i := range 100 {
+		if i > 0 {
+			tags.WriteByte(';')
+		}
+		fmt.Fprintf(&tags, "k%d=v", i)
+	}
+	for name, line := range map[string]string{
+		"tags only":      "@" + tags.String() + " :x",
+		"tags then end":  "@" + tags.String() + " ",
+		"empty":          "",
+		"unparsable":     "@a=b ",
+		"colon command":  ": :x",
+		"prefix nothing": ":someone",
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := startHostileDaemon(t, nil, floodTOML)
+			alice := hdial(t, d.addr, "alice")
+			alice.register("alice")
+			alice.write([]byte(strings.Repeat(line+"\r\n", 200)))
+			alice.expectClosedWith(hTimeout, nil, "ERROR :Closing Link: 127.0.0.1 (Excess Flood)")
+		})
+	}
+}
+
+// TestFloodHeldBytesBounded: what a paced client has waiting is bounded
+// in bytes, tags included, not only in lines: with burst 10 (100 lines may
+// wait) 40 lines carrying 4,000 bytes of tags each (160 KB) are over the
+// 64 KiB cap, whether the server would have acted on them or ignored
+// them.
+func TestFloodHeldBytesBounded(t *testing.T) {
+	bigTag := "@+big=" + strings.Repeat("t", 4000)
+	for name, line := range map[string]string{
+		"acted on": bigTag + " PING :x",
+		"ignored":  bigTag + " :x",
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := startHostileDaemon(t, nil, []string{"[flood]", "enabled = true", "burst = 10", "per_second = 1"})
+			alice := hdial(t, d.addr, "alice")
+			alice.register("alice")
+			alice.write([]byte(strings.Repeat(line+"\r\n", 50)))
+			alice.expectClosedWith(hTimeout, regexp.MustCompile(`^:chatd.test PONG chatd.test x$`), "ERROR :Closing Link: 127.0.0.1 (Excess Flood)")
+		})
+	}
 }

@@ -44,7 +44,7 @@ type hostileDaemon struct {
 // startHostileDaemon is startTestDaemon with a checked log and an
 // idempotent stop (daemon.stop may only run once, and the leak and
 // shutdown tests stop the daemon themselves).
-func startHostileDaemon(t *testing.T, serverTOML, rawTOML []string) *hostileDaemon {
+func startHostileDaemon(t *testing.T, serverTOML, rawTOML []string, opts ...daemonOption) *hostileDaemon {
 	t.Helper()
 	cfg := testConfig(t, serverTOML, rawTOML)
 	logs := &hLogBuffer{}
@@ -52,7 +52,7 @@ func startHostileDaemon(t *testing.T, serverTOML, rawTOML []string) *hostileDaem
 	if testing.Verbose() {
 		out = io.MultiWriter(logs, os.Stderr)
 	}
-	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(out, nil)))
+	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(out, nil)), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,12 @@ import (
 
 // TestSlowConsumerDropped: a channel member that stops reading fills its
 // send queue (sendq_bytes = 16384) while two others chat at full speed. It
-// is dropped with "SendQ exceeded"; the fast pair never waits for it and
-// each receives every one of the other's messages, in order.
+// is dropped with "SendQ exceeded" once it has made no progress for the
+// stall timeout (meanwhile the server stops reading the pair, see
+// pushback_test.go); each of the pair receives every one of the other's
+// messages, in order.
 func TestSlowConsumerDropped(t *testing.T) {
-	d := startHostileDaemon(t, nil, []string{"[limits]", "sendq_bytes = 16384"})
+	d := startHostileDaemon(t, nil, []string{"[limits]", "sendq_bytes = 16384"}, withStallTimeout(time.Second))
 
 	// slow registers, reading by hand, then never reads again.
 	slow := hdialSilent(t, d.addr, "slow")

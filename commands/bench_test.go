@@ -32,6 +32,8 @@ func (o *countingOutbox) SetFloodExempt(bool)          {}
 func (o *countingOutbox) Flush()                       {}
 func (o *countingOutbox) Queued() int                  { return 0 }
 func (o *countingOutbox) WhenDrained(_ int, fn func()) { fn() }
+func (o *countingOutbox) Congested() bool              { return false }
+func (o *countingOutbox) WaitFor(state.Outbox)         {}
 
 // benchWorld starts a world with n registered clients in #bench.
 func benchWorld(b *testing.B, n int) (*state.World, state.Dispatch, []*countingOutbox) {

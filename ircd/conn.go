@@ -26,8 +26,12 @@ const (
 	maxLineBytes = 1 + maxTagBytes + 1 + state.MaxLineBytes
 	// maxParams is RFC 1459's limit on parameters in one message.
 	maxParams = 15
-	// floodHeldBytes caps what a flooding client may have waiting.
+	// floodHeldBytes caps what a flooding client may have waiting: the
+	// held lines' bytes, tags included, plus heldLineOverhead each.
 	floodHeldBytes = 64 << 10
+	// heldLineOverhead is what holding a line costs besides its bytes,
+	// so that a run of empty lines is not free.
+	heldLineOverhead = 32
 )
 
 // conn is one client connection. It implements state.Outbox.
@@ -40,6 +44,14 @@ type conn struct {
 
 	registered atomic.Bool
 	exempt     atomic.Bool // operators are exempt from flood control
+
+	// Push-back: the reader reads nothing while pausedOn > 0 (that many
+	// congested queues hold lines this client caused, see WaitFor) or
+	// while maxMarks of its markers wait on the inbox (reader.submit).
+	// Whoever lowers either sends on wake.
+	pausedOn atomic.Int32
+	marks    atomic.Int32
+	wakeCh   chan struct{} // capacity 1
 }
 
 // Registered switches the reader from the registration timeout to pings.
@@ -71,27 +83,19 @@ func (c *conn) submit(in inbound) {
 	}
 }
 
-// submitAll flushes held lines and a last one when the client hangs up:
-// what it sent before closing (a QUIT reason, say) is still acted on.
-func (c *conn) submitAll(held []inbound, last inbound) {
-	for _, in := range held {
-		c.submit(in)
-	}
-	c.submit(last)
-}
-
 // classify parses one line (without its newline) and checks it: the 512
 // byte limit (tags excepted), the tag limit, NUL and CR bytes, UTF-8 and
 // the parameter count. An empty or unparsable line, or one whose command
-// could not be echoed back (it starts with ':'), gives the zero inbound,
-// which is ignored.
+// could not be echoed back (it starts with ':'), gives an inbound with
+// neither a message nor a problem: it is ignored, but like every line it
+// has been paced (reader.handle).
 func classify(raw []byte) inbound {
 	in := inbound{size: len(raw)}
 	body := raw
 	if len(raw) > 0 && raw[0] == '@' {
 		sp := bytes.IndexByte(raw, ' ')
 		if sp < 0 {
-			return inbound{}
+			return in
 		}
 		if sp-1 > maxTagBytes {
 			in.problem = state.LineTooLong
@@ -105,7 +109,7 @@ func classify(raw []byte) inbound {
 	}
 	msg := parseMessage(string(raw))
 	if msg == nil {
-		return inbound{}
+		return in
 	}
 	switch {
 	case bytes.IndexByte(raw, 0) >= 0:
@@ -117,7 +121,7 @@ func classify(raw []byte) inbound {
 	case len(msg.Params) > maxParams:
 		in.problem, in.command = state.LineTooManyParams, msg.Command
 	case msg.Command[0] == ':':
-		return inbound{} // ": :x" parses with the command ":X"
+		return in // ": :x" parses with the command ":X"
 	default:
 		in.msg = msg
 	}

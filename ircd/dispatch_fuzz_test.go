@@ -281,8 +281,10 @@ func (o *fuzzOutbox) Registered() {
 	}
 }
 
-func (o *fuzzOutbox) SetFloodExempt(bool) {}
-func (o *fuzzOutbox) Flush()              {}
+func (o *fuzzOutbox) SetFloodExempt(bool)  {}
+func (o *fuzzOutbox) Congested() bool      { return false }
+func (o *fuzzOutbox) WaitFor(state.Outbox) {}
+func (o *fuzzOutbox) Flush()               {}
 
 // Queued is what waits; the fuzz harness's writer drains at every check.
 func (o *fuzzOutbox) Queued() int {

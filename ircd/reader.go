@@ -25,8 +25,10 @@ type reader struct {
 	bucket    tokenBucket
 	floodOn   bool
 	ceiling   int // held lines past which the client is flooding
-	held      []inbound
+	held      []heldLine
 	heldBytes int
+	sinceMark int    // lines submitted since the last marker
+	markBytes int    // and their bytes
 	reason    string // the QUIT reason when the loop ends
 	// handOffAt is when a quiet connection's wait moves to a fresh
 	// goroutine (see run); zero on a goroutine that has handled no line.
@@ -62,6 +64,7 @@ func (r *reader) run() {
 		r.c.srv.world.Gone(r.c.id, r.reason)
 	}()
 	for {
+		r.waitWhilePaused()
 		r.prepare()
 		line, err := r.lr.next()
 		if r.handOffDue(err) {
@@ -112,9 +115,9 @@ func (r *reader) prepare() {
 		}
 		now := time.Now()
 		for len(r.held) > 0 && (!r.floodOn || c.exempt.Load() || r.bucket.take(now)) {
-			c.submit(r.held[0])
-			r.heldBytes -= r.held[0].size
-			r.held[0] = inbound{}
+			r.submit(r.held[0].inbound())
+			r.heldBytes -= r.held[0].cost()
+			r.held[0] = heldLine{}
 			r.held = r.held[1:]
 		}
 		if len(r.held) == 0 {
@@ -145,24 +148,30 @@ func (r *reader) prepare() {
 //go:noinline
 func (r *reader) handle(line []byte, err error) bool {
 	c := r.c
-	var in inbound
+	tooLong := false
 	switch {
 	case err == nil:
-		in = classify(line)
 	case errors.Is(err, errLineTooLong):
-		in = inbound{problem: state.LineTooLong, size: maxLineBytes}
+		tooLong = true
 	case errors.Is(err, os.ErrDeadlineExceeded) && !c.isClosing():
 		return r.timeout()
 	default:
+		var last []byte
 		if errors.Is(err, io.EOF) && r.lr.pending() {
 			// a last line without its newline still counts
-			rest := bytes.TrimSuffix(r.lr.buf[r.lr.r:r.lr.w], []byte{'\r'})
+			last = bytes.TrimSuffix(r.lr.buf[r.lr.r:r.lr.w], []byte{'\r'})
 			r.lr.r = r.lr.w
-			c.submitAll(r.held, classify(rest))
-		} else {
-			c.submitAll(r.held, inbound{})
+		}
+		for _, h := range r.held {
+			c.submit(h.inbound())
+		}
+		if last != nil {
+			c.submit(classify(last))
 		}
 		r.reason = readErrorReason(err)
+		if why := c.failureReason(); why != "" {
+			r.reason = why // the writer gave up first (SendQ exceeded)
+		}
 		return false
 	}
 
@@ -173,20 +182,43 @@ func (r *reader) handle(line []byte, err error) bool {
 		r.pinged = false
 		r.keepalive = now.Add(r.cfg.Limits.PingInterval.Duration)
 	}
-	if in.msg == nil && in.problem == state.LineOK {
-		return true // empty line: ignored, as RFC 1459 says
-	}
+	// Every line is paced, those that will be ignored (empty, unparsable,
+	// tags and nothing else) too: they cost the server as much to read.
 	if !r.floodOn || c.exempt.Load() || (len(r.held) == 0 && r.bucket.take(now)) {
-		c.submit(in)
+		h := heldLine{raw: line, tooLong: tooLong}
+		r.submit(h.inbound())
 		return true
 	}
-	r.held = append(r.held, in)
-	r.heldBytes += in.size
+	// Held as raw bytes, parsed when its turn comes: what a flooding
+	// client has waiting costs exactly what heldBytes counts.
+	h := heldLine{raw: bytes.Clone(line), tooLong: tooLong}
+	r.held = append(r.held, h)
+	r.heldBytes += h.cost()
 	if len(r.held) > r.ceiling || r.heldBytes > floodHeldBytes {
 		r.reason = "Excess Flood"
 		return false
 	}
 	return true
+}
+
+// heldLine is a line waiting for its turn under flood control.
+type heldLine struct {
+	raw     []byte
+	tooLong bool // over the limit; raw is nil
+}
+
+func (h heldLine) inbound() inbound {
+	if h.tooLong {
+		return inbound{problem: state.LineTooLong, size: maxLineBytes}
+	}
+	return classify(h.raw)
+}
+
+func (h heldLine) cost() int {
+	if h.tooLong {
+		return heldLineOverhead
+	}
+	return len(h.raw) + heldLineOverhead
 }
 
 // timeout handles a read deadline: a held line's turn, the end of the

@@ -9,8 +9,9 @@ import (
 )
 
 // Reconfigure puts a new, validated config in force on the network side:
-// readers pick up flood settings and timeouts at their next line, new
-// connections the connection limits; listeners still configured are kept
+// readers pick up flood settings and timeouts at their next line, every
+// connection's send queue the new sendq_bytes, new connections the
+// connection limits; listeners still configured are kept
 // (connected clients are never dropped), new ones are bound and served,
 // removed ones are closed; the TLS certificate is re-read and served to new
 // TLS connections. On error nothing changes.
@@ -59,6 +60,7 @@ func (s *Server) Reconfigure(cfg *conf.Config) error {
 	}
 	s.cfg.Store(cfg)
 	s.limits.update(cfg.Limits, exempt)
+	s.queues.hard.Store(int64(cfg.Limits.SendQBytes)) // existing connections too
 	kept := s.listeners[:0]
 	for _, l := range s.listeners {
 		if want[l.key] {

@@ -1,9 +1,11 @@
 package ircd
 
 import (
-	"io"
+	"errors"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,22 +13,35 @@ import (
 // appends under a short lock. Flush starts a writer goroutine if none is
 // running; the writer drains everything queued, a buffer-full per write,
 // and exits when the queue is empty, so an idle connection has no writer.
+//
+// The queue counts every byte not yet written to the socket, the batch
+// the writer holds included, against the hard limit (sendq_bytes): past
+// it Enqueue fails and the client is dropped. Past the soft mark (half of
+// it) the queue is congested: the state goroutine then stops reading the
+// clients whose lines fill it (WaitFor) until the writer has brought it
+// back under the mark. A congested queue whose writer makes no progress
+// for the stall timeout is closed (SendQ exceeded), which lets those
+// senders go as well.
 type sendQueue struct {
 	nc           net.Conn
-	limit        int           // bytes that may wait before the client is dropped
-	writeTimeout time.Duration // how long one batch may take to write
+	limits       *queueLimits  // shared by every connection; REHASH updates it
+	writeTimeout time.Duration // how long one write may take when not congested
 	flushTimeout time.Duration // how long Close waits for queued lines
 	onClosed     func()        // called once, after the socket is closed
+	onClosing    func()        // called (with mu held) when closing starts; must not block
 
-	mu       sync.Mutex
-	lines    [][]byte
-	spare    [][]byte
-	bytes    int // in lines
-	inflight int // in the batch the writer is writing
-	drained  []drainWaiter
-	writing  bool
-	closing  bool
-	closed   bool
+	congested atomic.Bool // bytes past the soft mark; read without mu
+
+	mu      sync.Mutex
+	lines   [][]byte
+	spare   [][]byte
+	bytes   int // queued and not yet written, the writer's batch included
+	writing bool
+	closing bool
+	closed  bool
+	failure string             // why the writer gave up, for the QUIT reason
+	waiters map[*conn]struct{} // readers paused until this queue drains
+	drained []drainWaiter      // WhenDrained calls waiting
 }
 
 // drainWaiter is a WhenDrained call waiting for the queue to shrink.
@@ -35,18 +50,60 @@ type drainWaiter struct {
 	fn func()
 }
 
-// Queued reports the bytes waiting, the batch being written included.
+// queueLimits are the send queue settings in force, shared by every
+// connection so that a REHASH reaches existing ones too.
+type queueLimits struct {
+	hard  atomic.Int64 // sendq_bytes
+	stall atomic.Int64 // time.Duration a congested queue may go without progress
+}
+
+// softMark is the congestion threshold for a hard limit.
+func softMark(hard int) int { return hard / 2 }
+
+// DefaultStallTimeout is how long a congested queue may make no progress
+// before its client is dropped: long enough for a reader on a poor link
+// to catch up, short enough that the senders waiting on it are not held
+// for long.
+const DefaultStallTimeout = 5 * time.Second
+
+// Enqueue queues line. It returns false, queueing nothing, when the bytes
+// not yet written plus this line would pass the limit.
+func (q *sendQueue) Enqueue(line []byte) bool {
+	q.mu.Lock()
+	if q.closing {
+		q.mu.Unlock()
+		return true
+	}
+	hard := int(q.limits.hard.Load())
+	if q.bytes+len(line) > hard {
+		q.mu.Unlock()
+		return false
+	}
+	q.lines = append(q.lines, line)
+	q.bytes += len(line)
+	if q.bytes > softMark(hard) && !q.congested.Load() {
+		q.congested.Store(true)
+		// From now on the writer must keep making progress; under mu, as
+		// the writer and Close set deadlines under mu too.
+		_ = q.nc.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
+	}
+	q.mu.Unlock()
+	return true
+}
+
+// Queued reports the bytes not yet written, the batch being written
+// included.
 func (q *sendQueue) Queued() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.bytes + q.inflight
+	return q.bytes
 }
 
 // WhenDrained calls fn once the queue holds at most n bytes, or the
 // connection has closed; at once if either is already so.
 func (q *sendQueue) WhenDrained(n int, fn func()) {
 	q.mu.Lock()
-	if q.closed || q.bytes+q.inflight <= n {
+	if q.closed || q.bytes <= n {
 		q.mu.Unlock()
 		fn()
 		return
@@ -61,11 +118,10 @@ func (q *sendQueue) takeDrained() []drainWaiter {
 	if len(q.drained) == 0 {
 		return nil
 	}
-	size := q.bytes + q.inflight
 	var ready []drainWaiter
 	keep := q.drained[:0]
 	for _, d := range q.drained {
-		if size <= d.n {
+		if q.bytes <= d.n {
 			ready = append(ready, d)
 		} else {
 			keep = append(keep, d)
@@ -82,23 +138,10 @@ func runDrained(ready []drainWaiter) {
 	}
 }
 
-// Enqueue queues line. It returns false, queueing nothing, when the lines
-// already waiting plus this one would pass the limit.
-func (q *sendQueue) Enqueue(line []byte) bool {
-	q.mu.Lock()
-	if q.closing {
-		q.mu.Unlock()
-		return true
-	}
-	if q.bytes+len(line) > q.limit {
-		q.mu.Unlock()
-		return false
-	}
-	q.lines = append(q.lines, line)
-	q.bytes += len(line)
-	q.mu.Unlock()
-	return true
-}
+// Congested reports whether the queue is past its soft mark.
+func (q *sendQueue) Congested() bool { return q.congested.Load() }
+
+func (q *sendQueue) stallTimeout() time.Duration { return time.Duration(q.limits.stall.Load()) }
 
 // Flush starts a writer for what is queued, unless one is running (it
 // will pick the new lines up before it exits).
@@ -119,6 +162,8 @@ func (q *sendQueue) Close() {
 		return
 	}
 	q.closing = true
+	q.releaseWaiters() // nobody waits for a client that is leaving
+	q.onClosing()
 	_ = q.nc.SetWriteDeadline(time.Now().Add(q.flushTimeout))
 	if !q.writing {
 		q.writing = true
@@ -132,6 +177,14 @@ func (q *sendQueue) isClosing() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.closing
+}
+
+// failureReason is why the writer gave up ("" if it did not): the QUIT
+// reason to give instead of the read error that follows.
+func (q *sendQueue) failureReason() string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.failure
 }
 
 func (q *sendQueue) writeLoop() {
@@ -152,30 +205,64 @@ func (q *sendQueue) writeLoop() {
 		}
 		batch := q.lines
 		q.lines = q.spare[:0]
-		q.inflight, q.bytes = q.bytes, 0
-		if !q.closing {
-			// Under mu, so that Close's shorter flush deadline, set under
-			// mu too, can never be overwritten by this one.
-			_ = q.nc.SetWriteDeadline(time.Now().Add(q.writeTimeout))
-		}
+		q.armDeadline()
 		q.mu.Unlock()
 
-		err := writeBatch(q.nc, buf[:], batch)
+		err := q.writeBatch(buf[:], batch)
 		clear(batch)
 
 		q.mu.Lock()
 		q.spare = batch[:0]
-		q.inflight = 0
 		if err != nil {
-			q.closing = true
+			if !q.closing {
+				q.failure = "Write error"
+				if errors.Is(err, os.ErrDeadlineExceeded) && q.congested.Load() {
+					q.failure = "SendQ exceeded"
+				}
+			}
+			if !q.closing {
+				q.closing = true
+				q.onClosing()
+			}
+			q.releaseWaiters()
 			q.lines = nil
 			q.finish()
 			return
 		}
-		ready := q.takeDrained()
 		q.mu.Unlock()
-		runDrained(ready)
 	}
+}
+
+// armDeadline sets the deadline for the next write: a congested queue
+// must make progress within the stall timeout, another within the write
+// timeout; Close's flush deadline stands. Called with mu held, so that a
+// deadline set by Close or Enqueue is never overwritten by a stale one.
+func (q *sendQueue) armDeadline() {
+	switch {
+	case q.closing:
+	case q.congested.Load():
+		_ = q.nc.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
+	default:
+		_ = q.nc.SetWriteDeadline(time.Now().Add(q.writeTimeout))
+	}
+}
+
+// wrote accounts for n bytes written: they no longer count against the
+// limit, a queue back under its soft mark lets its paused readers go, and
+// WhenDrained calls whose mark is reached run.
+func (q *sendQueue) wrote(n int) {
+	q.mu.Lock()
+	q.bytes -= n
+	if q.congested.Load() {
+		if q.bytes <= softMark(int(q.limits.hard.Load())) {
+			q.congested.Store(false)
+			q.releaseWaiters()
+		}
+		q.armDeadline() // progress: the stall clock starts again
+	}
+	ready := q.takeDrained()
+	q.mu.Unlock()
+	runDrained(ready)
 }
 
 // writeBufferSize is the most one write call carries; every line (512
@@ -184,20 +271,28 @@ const writeBufferSize = 16 << 10
 
 var writeBuffers = sync.Pool{New: func() any { return new([writeBufferSize]byte) }}
 
-// writeBatch copies lines into buf and writes it, a buffer-full at a time.
-// Copying a few hundred bytes costs less than the syscall it saves, and
-// unlike writev it leaves no iovec array cached on every socket.
-func writeBatch(w io.Writer, buf []byte, lines [][]byte) error {
+// writeBatch copies lines into buf and writes it, a buffer-full at a time,
+// accounting for each write as it completes. Copying a few hundred bytes
+// costs less than the syscall it saves, and unlike writev it leaves no
+// iovec array cached on every socket.
+func (q *sendQueue) writeBatch(buf []byte, lines [][]byte) error {
 	n := 0
+	write := func(b []byte) error {
+		if _, err := q.nc.Write(b); err != nil {
+			return err
+		}
+		q.wrote(len(b))
+		return nil
+	}
 	for _, line := range lines {
 		if n+len(line) > len(buf) {
-			if _, err := w.Write(buf[:n]); err != nil {
+			if err := write(buf[:n]); err != nil {
 				return err
 			}
 			n = 0
 		}
 		if len(line) > len(buf) {
-			if _, err := w.Write(line); err != nil {
+			if err := write(line); err != nil {
 				return err
 			}
 			continue
@@ -207,8 +302,7 @@ func writeBatch(w io.Writer, buf []byte, lines [][]byte) error {
 	if n == 0 {
 		return nil
 	}
-	_, err := w.Write(buf[:n])
-	return err
+	return write(buf[:n])
 }
 
 // finish closes the socket; called with mu held, releases it.
@@ -218,7 +312,7 @@ func (q *sendQueue) finish() {
 	q.writing = false
 	waiting := q.drained
 	q.lines, q.spare, q.drained = nil, nil, nil
-	q.bytes, q.inflight = 0, 0
+	q.bytes = 0
 	q.mu.Unlock()
 	runDrained(waiting)
 	if !already {

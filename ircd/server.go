@@ -29,6 +29,7 @@ type Server struct {
 	// moves to a fresh goroutine with the smallest stack (reader.run).
 	idleHandOff time.Duration
 	limits      *ipLimits
+	queues      queueLimits // send queue limits, shared by every connection
 	nextID      atomic.Uint64
 	live        atomic.Int64 // open connections, for max_clients
 	cert        atomic.Pointer[tls.Certificate]
@@ -53,6 +54,11 @@ const DefaultIdleHandOff = 200 * time.Millisecond
 // after every line. Call it before Serve.
 func (s *Server) SetIdleHandOff(d time.Duration) { s.idleHandOff = d }
 
+// SetStallTimeout changes how long a congested send queue may make no
+// progress before its client is dropped (DefaultStallTimeout otherwise);
+// for tests. It applies to existing connections too.
+func (s *Server) SetStallTimeout(d time.Duration) { s.queues.stall.Store(int64(d)) }
+
 // Config returns the configuration in force.
 func (s *Server) Config() *conf.Config { return s.cfg.Load() }
 
@@ -68,6 +74,8 @@ func New(cfg *conf.Config, world *state.World, log *slog.Logger) (*Server, error
 	}
 	s := &Server{world: world, log: log, pingLine: ping, limits: limits, idleHandOff: DefaultIdleHandOff}
 	s.cfg.Store(cfg)
+	s.queues.hard.Store(int64(cfg.Limits.SendQBytes))
+	s.queues.stall.Store(int64(DefaultStallTimeout))
 	s.tlsConfig = &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -219,12 +227,14 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 		s.refuse(nc, addr, why)
 		return
 	}
-	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), nc: nc, addr: addr}
+	limitSendBuffer(nc)
+	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), nc: nc, addr: addr, wakeCh: make(chan struct{}, 1)}
 	c.sendQueue = &sendQueue{
 		nc:           nc,
-		limit:        cfg.Limits.SendQBytes,
+		limits:       &s.queues,
 		writeTimeout: 60 * time.Second,
 		flushTimeout: 3 * time.Second,
+		onClosing:    c.wake,
 		onClosed: func() {
 			s.limits.release(addr)
 			s.live.Add(-1)
@@ -238,6 +248,25 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 	}
 	go c.readLoop()
 }
+
+// limitSendBuffer bounds the kernel's send buffer for the socket
+// (SO_SNDBUF). Left alone, Linux grows it to megabytes for a client that
+// does not read (tcp_wmem), on top of sendq_bytes.
+func limitSendBuffer(nc net.Conn) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	if tcp, ok := nc.(*net.TCPConn); ok {
+		_ = tcp.SetWriteBuffer(socketSendBuffer)
+	}
+}
+
+// socketSendBuffer is the SO_SNDBUF chatd asks for; Linux doubles it for
+// its bookkeeping, so the kernel holds at most 128 KiB per client. Less
+// costs throughput where it matters most: on loopback (a local bouncer or
+// gateway) segments are 64 KiB, and a buffer under two of them leaves every
+// ACK delayed (40 ms), which caps a client at a few hundred KB/s.
+const socketSendBuffer = 64 << 10
 
 // refuse tells a connection why it is not wanted and closes it, off the
 // accept loop so that a client that does not read cannot stall accepting.

@@ -51,6 +51,7 @@ func (w *World) enqueue(c *Client, line []byte) {
 		w.doomed = append(w.doomed, c)
 		return
 	}
+	w.pushBack(c)
 	if !c.touched {
 		c.touched = true
 		w.touched = append(w.touched, c)

@@ -108,6 +108,8 @@ func (o *nopOutbox) Registered()                  {}
 func (o *nopOutbox) SetFloodExempt(bool)          {}
 func (o *nopOutbox) Queued() int                  { return 0 }
 func (o *nopOutbox) WhenDrained(_ int, fn func()) { fn() }
+func (o *nopOutbox) Congested() bool              { return false }
+func (o *nopOutbox) WaitFor(Outbox)               {}
 
 func TestModeCountsFollowChanges(t *testing.T) {
 	w := New(conf.Default(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -101,6 +101,17 @@ type Outbox interface {
 	// closes. Long replies use it to wait for the client to read what it
 	// was sent before producing more. fn must not block.
 	WhenDrained(n int, fn func())
+	// Congested reports whether the queue is past its soft mark (half of
+	// sendq_bytes): the client reads more slowly than lines are queued for
+	// it. It is an atomic load, cheap enough for every send.
+	Congested() bool
+	// WaitFor stops reading this connection's lines until other is no
+	// longer congested or is closed: TCP then pushes back on a client that
+	// sends faster than its recipients read. It never blocks, and does
+	// nothing unless other is congested when called. The state goroutine
+	// calls it when it queued a line for a congested client while handling
+	// this client's line (see state/pushback.go).
+	WaitFor(other Outbox)
 }
 
 // New builds a World. inboxSize bounds the events waiting for the state
