@@ -27,7 +27,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 	paramModes := 0
 	// Privilege is looked at for each change, not once per line: a sender
 	// who deops itself ("-o+m me") has no right to what follows.
-	privileged := func() bool { return mem != nil && mem.Op }
+	privileged := func() bool { return chanPrivileged(w, c, ch) }
 	denied := false
 	needOp := func() bool {
 		if privileged() {
@@ -163,7 +163,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		}
 	}
 	for _, msg := range chanModeMessages(c, ch, changes) {
-		w.NewFanout(msg, nil).ToChannel(ch, nil, 0)
+		toChannelAndActor(w.NewFanout(msg, nil), ch, c)
 	}
 	return nil
 }

@@ -23,11 +23,11 @@ func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 		sendTopic(w, c, ch)
 		return nil
 	}
-	mem := ch.Membership(c)
-	if mem == nil {
+	privileged := chanPrivileged(w, c, ch)
+	if ch.Membership(c) == nil && !privileged {
 		return numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel")
 	}
-	if ch.Modes&state.ChanTopicLock != 0 && !mem.Op {
+	if ch.Modes&state.ChanTopicLock != 0 && !privileged {
 		return numeric(irc.ERR_CHANOPRIVSNEEDED, ch.Name, "You're not channel operator")
 	}
 	topic := truncateUTF8(m.Params[1], w.Config.Limits.TopicLength)
@@ -42,7 +42,7 @@ func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 	ch.Topic = topic
 	ch.TopicSetBy = c.Prefix()
 	ch.TopicSetAt = time.Now()
-	w.NewFanout(msg, nil).ToChannel(ch, nil, 0)
+	toChannelAndActor(w.NewFanout(msg, nil), ch, c)
 	return nil
 }
 

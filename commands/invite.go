@@ -35,11 +35,11 @@ func handleInvite(w *state.World, c *state.Client, m *irc.Message) error {
 	if ch == nil || (ch.Modes&state.ChanSecret != 0 && ch.Membership(c) == nil) {
 		return numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel")
 	}
-	mem := ch.Membership(c)
-	if mem == nil {
+	privileged := chanPrivileged(w, c, ch)
+	if ch.Membership(c) == nil && !privileged {
 		return numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel")
 	}
-	if ch.Modes&state.ChanInviteOnly != 0 && !mem.Op {
+	if ch.Modes&state.ChanInviteOnly != 0 && !privileged {
 		return numeric(irc.ERR_CHANOPRIVSNEEDED, ch.Name, "You're not channel operator")
 	}
 	if ch.Membership(target) != nil {

@@ -41,8 +41,8 @@ func partAll(w *state.World, c *state.Client) {
 }
 
 // joinOne joins c to one channel, creating it (with c as operator) if new.
-// The lobby is everyone's and has no operator: otherwise whoever happened
-// to connect first could kick or silence everyone.
+// The lobby is everyone's and has no operator (commands/privilege.go), and
+// starts without the default modes that would lock it (lobbyLockModes).
 func joinOne(w *state.World, c *state.Client, name, key string) error {
 	if !validChannel(name, w.Config.Limits.ChannelLength) {
 		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), "No such channel")
@@ -62,8 +62,17 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	op := false
 	if ch == nil {
 		ch = w.CreateChannel(name)
-		applyDefaultModes(ch, w.Config.Channels.DefaultModes)
-		op = state.Fold(name) != state.Fold(w.Config.Server.Lobby)
+		op = !isLobby(w, ch)
+		modes := w.Config.Channels.DefaultModes
+		if !op {
+			modes = strings.Map(func(r rune) rune {
+				if strings.ContainsRune(lobbyLockModes, r) {
+					return -1
+				}
+				return r
+			}, modes)
+		}
+		applyDefaultModes(ch, modes)
 	} else if err := checkJoin(w, c, ch, key); err != nil {
 		return err
 	}

@@ -36,12 +36,12 @@ func kickFrom(w *state.World, c *state.Client, name string, nicks []string, reas
 		sendError(w, c, numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel"))
 		return
 	}
-	mem := ch.Membership(c)
-	if mem == nil {
+	privileged := chanPrivileged(w, c, ch)
+	if ch.Membership(c) == nil && !privileged {
 		sendError(w, c, numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel"))
 		return
 	}
-	if !mem.Op {
+	if !privileged {
 		sendError(w, c, numeric(irc.ERR_CHANOPRIVSNEEDED, ch.Name, "You're not channel operator"))
 		return
 	}
@@ -54,7 +54,7 @@ func kickFrom(w *state.World, c *state.Client, name string, nicks []string, reas
 			sendError(w, c, numeric(irc.ERR_USERNOTINCHANNEL, target.Nick, ch.Name, "They aren't on that channel"))
 		default:
 			kick := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "KICK", Params: []string{ch.Name, target.Nick, reason}}, nil)
-			kick.ToChannel(ch, nil, 0)
+			toChannelAndActor(kick, ch, c)
 			w.RemoveMember(ch, target)
 			w.Log.Info("kick", "channel", ch.Name, "by", c.Nick, "nick", target.Nick, "reason", reason)
 			if target == c {

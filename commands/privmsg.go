@@ -81,7 +81,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		if ch == nil || !canSee(c, ch) {
 			return numeric(irc.ERR_NOSUCHNICK, middleParam(target), "No such nick/channel")
 		}
-		if err := checkSpeak(c, ch); err != nil {
+		if err := checkSpeak(w, c, ch); err != nil {
 			return err
 		}
 		params[0] = ch.Name
@@ -166,14 +166,14 @@ func checkRelayLength(out *state.Fanout) error {
 }
 
 // checkSpeak applies +n, +m and bans to a message for a channel.
-func checkSpeak(c *state.Client, ch *state.Channel) error {
-	mem := ch.Membership(c)
+func checkSpeak(w *state.World, c *state.Client, ch *state.Channel) error {
+	voiced := chanVoiced(w, c, ch)
 	switch {
-	case mem == nil && ch.Modes&state.ChanNoOutside != 0:
+	case ch.Membership(c) == nil && ch.Modes&state.ChanNoOutside != 0:
 		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+n)")
-	case ch.Modes&state.ChanModerated != 0 && (mem == nil || !mem.Op && !mem.Voice):
+	case ch.Modes&state.ChanModerated != 0 && !voiced:
 		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+m)")
-	case (mem == nil || !mem.Op && !mem.Voice) && isBanned(ch, c):
+	case !voiced && isBanned(ch, c):
 		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+b)")
 	}
 	return nil

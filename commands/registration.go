@@ -60,7 +60,7 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if nick == c.Nick {
 		return nil
 	}
-	if ch := bannedIn(c); ch != nil && state.Fold(nick) != state.Fold(c.Nick) {
+	if ch := bannedIn(w, c); ch != nil && state.Fold(nick) != state.Fold(c.Nick) {
 		return numeric(errBanNickChange, nick, ch.Name, "Cannot change nickname while banned on channel")
 	}
 	change := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "NICK", Params: []string{nick}}, nil)
@@ -77,13 +77,14 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 const errBanNickChange = "435"
 
 // bannedIn returns the first channel (by name) where a ban stops c from
-// speaking: one that matches it while it has neither @ nor +v there. A new
+// speaking: one that matches it while it has neither @ nor +v there (nor
+// an IRC operator's rights in the lobby). A new
 // nick would no longer match a nick!*@* ban, so while there is one c may
 // not change nick, or it could speak again by renaming itself. nil when
 // there is none.
-func bannedIn(c *state.Client) *state.Channel {
+func bannedIn(w *state.World, c *state.Client) *state.Channel {
 	for _, ch := range sortedChannelsOf(c) {
-		if mem := ch.Membership(c); !mem.Op && !mem.Voice && isBanned(ch, c) {
+		if !chanVoiced(w, c, ch) && isBanned(ch, c) {
 			return ch
 		}
 	}
