@@ -9,4 +9,7 @@ require (
 	gopkg.in/irc.v4 v4.0.0
 )
 
-require golang.org/x/time v0.0.0-20220722155302-e5dcc9cfc0b9 // indirect
+require (
+	github.com/google/btree v1.1.3 // indirect
+	golang.org/x/time v0.0.0-20220722155302-e5dcc9cfc0b9 // indirect
+)

@@ -48,19 +48,39 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 	invalid := func(letter byte, param, why string) {
 		sendError(w, c, numeric(errInvalidModeParam, ch.Name, string(letter), param, why))
 	}
+	// A list query or an unknown letter is answered once per line, however
+	// often it is repeated: "MODE #c bbbb..." must not list the bans 490
+	// times. Every non-ASCII letter shares slot 0.
+	var answered [128]bool
+	firstTime := func(letter rune) bool {
+		slot := 0
+		if letter < 0x80 {
+			slot = int(letter)
+		}
+		if answered[slot] {
+			return false
+		}
+		answered[slot] = true
+		return true
+	}
 	var req modeRequest // the request being applied, for record
 	record := func(letter byte, arg string, hasArg bool) {
 		changes = append(changes, chanModeChange{adding: req.adding, letter: letter, arg: arg, hasArg: hasArg})
 	}
 	for _, req = range parseModeRequests(modes, args) {
 		if req.letter >= 0x80 || req.letter <= ' ' {
-			sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, middleParam(string(req.letter)), "is unknown mode char to me"))
+			if firstTime(req.letter) {
+				sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, string(req.letter), "is unknown mode char to me"))
+			}
 			continue
 		}
 		letter := byte(req.letter)
 		switch letter {
 		case 'b':
 			if !req.hasArg {
+				if !firstTime('b') {
+					continue
+				}
 				for _, b := range ch.Bans {
 					w.Numeric(c, irc.RPL_BANLIST, ch.Name, b.Mask, b.SetBy, strconv.FormatInt(b.SetAt.Unix(), 10))
 				}
@@ -146,7 +166,9 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		default:
 			flag := state.ChanModeFor(letter)
 			if flag == 0 || flag == state.ChanKeyed || flag == state.ChanLimited {
-				sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, middleParam(string(letter)), "is unknown mode char to me"))
+				if firstTime(req.letter) {
+					sendError(w, c, numeric(irc.ERR_UNKNOWNMODE, string(letter), "is unknown mode char to me"))
+				}
 				continue
 			}
 			if !needOp() {

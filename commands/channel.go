@@ -57,17 +57,23 @@ func sendTopic(w *state.World, c *state.Client, ch *state.Channel) {
 // channel the client may see, then a single 366 naming the list as given,
 // as irctest expects of a server whose TARGMAX allows several; a
 // nonexistent, invalid or hidden (+s) channel thus gets only that 366.
+// Repeated channels count once; past maxQueryTargets the rest get 407.
 func handleNames(w *state.World, c *state.Client, m *irc.Message) error {
 	if len(m.Params) == 0 || m.Params[0] == "" {
 		w.Numeric(c, irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
 		return nil
 	}
-	for _, name := range splitList(m.Params[0]) {
+	list, over := targets(m.Params[0], maxQueryTargets)
+	eachTarget(w, c, list, func(name string) {
 		if ch := w.Channel(name); ch != nil && canSee(c, ch) {
-			sendNamReplies(w, c, ch)
+			sendNamReplies(w, c, ch, nil)
 		}
-	}
-	w.Numeric(c, irc.RPL_ENDOFNAMES, middleParam(m.Params[0]), "End of /NAMES list")
+	}, func() {
+		if over != "" {
+			sendError(w, c, tooManyTargets(over, maxQueryTargets))
+		}
+		w.Numeric(c, irc.RPL_ENDOFNAMES, m.Params[0], "End of /NAMES list")
+	})
 	return nil
 }
 
@@ -90,13 +96,13 @@ func canSee(c *state.Client, ch *state.Channel) bool {
 
 // sendNames sends 353 lines, split to fit 512 bytes, then 366.
 func sendNames(w *state.World, c *state.Client, ch *state.Channel) {
-	sendNamReplies(w, c, ch)
-	w.Numeric(c, irc.RPL_ENDOFNAMES, ch.Name, "End of /NAMES list")
+	sendNamReplies(w, c, ch, func() { w.Numeric(c, irc.RPL_ENDOFNAMES, ch.Name, "End of /NAMES list") })
 }
 
-// sendNamReplies sends a channel's 353 lines, split to fit 512 bytes.
+// sendNamReplies sends a channel's 353 lines, split to fit 512 bytes, in
+// nick order and in slices for a big channel; then done (may be nil).
 // Members with +i are hidden from non-members.
-func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel) {
+func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel, done func()) {
 	symbol := "="
 	if ch.Modes&state.ChanSecret != 0 {
 		symbol = "@"
@@ -114,11 +120,12 @@ func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel) {
 			names, size = names[:0], 0
 		}
 	}
-	for _, member := range ch.SortedMembers() {
-		if !isMember && member.Modes&state.UserInvisible != 0 {
-			continue
+	sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, func(member *state.Client) {
+		mem := ch.Membership(member)
+		if mem == nil || !isMember && member.Modes&state.UserInvisible != 0 {
+			return // hidden, or it left between slices
 		}
-		entry := ch.Membership(member).Prefixes(multi) + member.Nick
+		entry := mem.Prefixes(multi) + member.Nick
 		if userhost {
 			entry += "!" + member.User + "@" + member.Host
 		}
@@ -127,33 +134,48 @@ func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel) {
 		}
 		names = append(names, entry)
 		size += len(entry) + 1
-	}
-	flush()
+	}, func() {
+		flush()
+		if done != nil {
+			done()
+		}
+	})
 }
 
+// handleList answers LIST [<#channel>[,...]]: 321, a 322 for each channel
+// the client may see, 323. Over every channel the 322s come in slices.
 func handleList(w *state.World, c *state.Client, m *irc.Message) error {
-	var chans []*state.Channel
+	w.Numeric(c, irc.RPL_LISTSTART, "Channel", "Users  Name")
+	end := func() { w.Numeric(c, irc.RPL_LISTEND, "End of /LIST") }
 	if name := m.Param(0); name != "" && !strings.HasPrefix(name, "<") && !strings.HasPrefix(name, ">") {
-		for _, n := range splitList(name) {
+		list, over := targets(name, maxQueryTargets)
+		for _, n := range list {
 			if ch := w.Channel(n); ch != nil {
-				chans = append(chans, ch)
+				sendListEntry(w, c, ch)
 			}
 		}
-	} else {
-		chans = sortedChannels(w)
+		if over != "" {
+			sendError(w, c, tooManyTargets(over, maxQueryTargets))
+		}
+		end()
+		return nil
 	}
-	sendChannelList(w, c, chans)
+	sliceWalk(w, c, w.ChannelsFrom, (*state.Channel).Folded, func(ch *state.Channel) { sendListEntry(w, c, ch) }, end)
 	return nil
+}
+
+// sendListEntry sends ch's 322 if c may see it.
+func sendListEntry(w *state.World, c *state.Client, ch *state.Channel) {
+	if canSee(c, ch) && len(ch.Members()) > 0 {
+		w.Numeric(c, irc.RPL_LIST, ch.Name, strconv.Itoa(len(ch.Members())), ch.Topic)
+	}
 }
 
 // sendChannelList answers with 321, a 322 for each channel c may see, 323.
 func sendChannelList(w *state.World, c *state.Client, chans []*state.Channel) {
 	w.Numeric(c, irc.RPL_LISTSTART, "Channel", "Users  Name")
 	for _, ch := range chans {
-		if !canSee(c, ch) {
-			continue
-		}
-		w.Numeric(c, irc.RPL_LIST, ch.Name, strconv.Itoa(len(ch.Members())), ch.Topic)
+		sendListEntry(w, c, ch)
 	}
 	w.Numeric(c, irc.RPL_LISTEND, "End of /LIST")
 }

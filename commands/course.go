@@ -92,14 +92,12 @@ func handleListg(w *state.World, c *state.Client, m *irc.Message) error {
 // handleGroups lists every group the client may see, with its member
 // count and topic, as LIST replies.
 func handleGroups(w *state.World, c *state.Client, m *irc.Message) error {
-	sendChannelList(w, c, sortedChannels(w))
-	return nil
+	return handleList(w, c, &irc.Message{Command: "LIST"})
 }
 
 // handleOnline lists everyone online the client may see, as the replies to
 // WHO * (a 352 per user, then 315).
 func handleOnline(w *state.World, c *state.Client, m *irc.Message) error {
-	sendWhoMatches(w, c, "*", false)
-	w.Numeric(c, irc.RPL_ENDOFWHO, "*", "End of WHO list")
+	sendWhoMatches(w, c, "*", false, func() { w.Numeric(c, irc.RPL_ENDOFWHO, "*", "End of WHO list") })
 	return nil
 }

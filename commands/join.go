@@ -11,26 +11,52 @@ import (
 // handleJoin joins each channel of JOIN <channels> [<keys>], the i-th key
 // going with the i-th channel. An empty entry in either list ("#a,,#b")
 // still takes its place, so keys stay with the channels they were written
-// for.
+// for. A repeated channel counts once, and past joinTargetLimit the rest
+// get 407. Each channel's JOIN and NAMES come in order, the NAMES of a big
+// channel in slices, the next channel after them.
 func handleJoin(w *state.World, c *state.Client, m *irc.Message) error {
-	keys := strings.Split(m.Param(1), ",")
-	for i, name := range strings.Split(m.Params[0], ",") {
-		if name == "" {
-			continue
-		}
-		if name == "0" {
+	max := joinTargetLimit(w)
+	list, over := joinTargets(m.Params[0], m.Param(1), max)
+	eachTarget(w, c, list, func(t joinTarget) {
+		if t.name == "0" {
 			// "JOIN 0" leaves every channel, as though the client had sent
 			// PART for each (modern.ircdocs.horse, JOIN message).
 			partAll(w, c)
+			return
+		}
+		sendError(w, c, joinOne(w, c, t.name, t.key))
+	}, func() {
+		if over != "" {
+			sendError(w, c, tooManyTargets(over, max))
+		}
+	})
+	return nil
+}
+
+// joinTarget is one channel of a JOIN with its key.
+type joinTarget struct{ name, key string }
+
+// joinTargets pairs JOIN's channels with its keys by position, drops empty
+// and repeated channels, and keeps at most max; over is the first one left
+// out.
+func joinTargets(names, keys string, max int) (list []joinTarget, over string) {
+	keyList := strings.Split(keys, ",")
+	seen := map[string]bool{}
+	for i, name := range strings.Split(names, ",") {
+		if name == "" || seen[state.Fold(name)] {
 			continue
 		}
-		key := ""
-		if i < len(keys) {
-			key = keys[i]
+		if len(list) == max {
+			return list, name
 		}
-		sendError(w, c, joinOne(w, c, name, key))
+		seen[state.Fold(name)] = true
+		key := ""
+		if i < len(keyList) {
+			key = keyList[i]
+		}
+		list = append(list, joinTarget{name: name, key: key})
 	}
-	return nil
+	return list, ""
 }
 
 // partAll takes c out of every channel it is in, each with a plain PART.
@@ -124,16 +150,21 @@ func checkJoin(w *state.World, c *state.Client, ch *state.Channel, key string) e
 
 func handlePart(w *state.World, c *state.Client, m *irc.Message) error {
 	reason := m.Param(1)
-	for _, name := range splitList(m.Params[0]) {
+	max := joinTargetLimit(w)
+	list, over := targets(m.Params[0], max)
+	for _, name := range list {
 		ch := w.Channel(name)
 		switch {
 		case ch == nil:
-			sendError(w, c, numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), "No such channel"))
+			sendError(w, c, numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel"))
 		case ch.Membership(c) == nil:
 			sendError(w, c, numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel"))
 		default:
 			part(w, c, ch, reason)
 		}
+	}
+	if over != "" {
+		return tooManyTargets(over, max)
 	}
 	return nil
 }

@@ -11,6 +11,11 @@ import (
 // The reason (the kicker's nick by default) is cut to kick_length.
 func handleKick(w *state.World, c *state.Client, m *irc.Message) error {
 	chans, nicks := splitList(m.Params[0]), splitList(m.Params[1])
+	if len(chans) > maxKickTargets || len(nicks) > maxKickTargets {
+		// Checked before anyone is kicked: a cut list could pair the
+		// wrong channels and nicks.
+		return tooManyTargets(m.Params[1], maxKickTargets)
+	}
 	reason := m.Param(2)
 	if reason == "" {
 		reason = c.Nick

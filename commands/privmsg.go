@@ -44,8 +44,8 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEch
 		}
 		text = m.Params[1]
 	}
-	targets := splitList(m.Params[0])
-	if len(targets) == 0 {
+	list, over := targets(m.Params[0], maxMsgTargets)
+	if len(list) == 0 {
 		report(numeric(irc.ERR_NORECIPIENT, "No recipient given ("+verb+")"))
 		return nil
 	}
@@ -53,16 +53,14 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEch
 	if verb == "PRIVMSG" || verb == "NOTICE" {
 		c.LastActive = time.Now()
 	}
-	for i, target := range targets {
-		if i == maxTargets {
-			// As hybrid and charybdis do: the first MAXTARGETS targets get
-			// the message, the first one past the limit is named in 407
-			// (RFC 2812 5.2) and the rest are dropped.
-			report(numeric(irc.ERR_TOOMANYTARGETS, middleParam(target),
-				"Too many recipients. Only "+strconv.Itoa(maxTargets)+" processed"))
-			break
-		}
+	for _, target := range list {
 		report(relayOne(w, c, verb, target, text, tags, selfEcho))
+	}
+	if over != "" {
+		// As hybrid and charybdis do: the first MAXTARGETS targets get the
+		// message, the first one past the limit is named in 407 (RFC 2812
+		// 5.2) and the rest are dropped.
+		report(tooManyTargets(over, maxMsgTargets))
 	}
 	return nil
 }

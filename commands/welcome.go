@@ -44,7 +44,6 @@ const (
 	channelModesWithParam = "bklov"
 	maxModesPerLine       = 4
 	maxListEntries        = 100
-	maxTargets            = 4
 )
 
 // isupportTokens returns RPL_ISUPPORT's tokens, each true of this server.
@@ -63,13 +62,13 @@ func isupportTokens(w *state.World) []string {
 		"HOSTLEN=64",
 		"KICKLEN=" + strconv.Itoa(l.KickLength),
 		"MAXLIST=b:" + strconv.Itoa(maxListEntries),
-		"MAXTARGETS=" + strconv.Itoa(maxTargets),
+		"MAXTARGETS=" + strconv.Itoa(maxMsgTargets),
 		"MODES=" + strconv.Itoa(maxModesPerLine),
 		"NETWORK=" + w.Config.Server.Network,
 		"NICKLEN=" + strconv.Itoa(l.NickLength),
 		"PREFIX=(ov)@+",
 		"SAFELIST",
-		"TARGMAX=JOIN:,KICK:1,LIST:,NAMES:,NOTICE:" + strconv.Itoa(maxTargets) + ",PART:,PRIVMSG:" + strconv.Itoa(maxTargets) + ",TAGMSG:" + strconv.Itoa(maxTargets) + ",WHOIS:1",
+		targmax(w),
 		"TOPICLEN=" + strconv.Itoa(l.TopicLength),
 		"USERLEN=" + strconv.Itoa(userLen),
 		"UTF8ONLY",

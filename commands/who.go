@@ -12,44 +12,56 @@ import (
 
 // handleWho answers WHO <#channel|nick|mask> [o] with a 352 per visible
 // user and always a 315 carrying the mask exactly as sent. The optional
-// "o" flag (RFC 1459) keeps only IRC operators.
+// "o" flag (RFC 1459) keeps only IRC operators. Over a big channel or the
+// whole network the 352s come in slices (commands/slices.go).
 func handleWho(w *state.World, c *state.Client, m *irc.Message) error {
 	mask := m.Param(0)
 	if mask == "" {
 		mask = "*"
 	}
 	opersOnly := m.Param(1) == "o"
+	end := func() { w.Numeric(c, irc.RPL_ENDOFWHO, mask, "End of WHO list") }
 	if isChannel(mask) {
-		if ch := w.Channel(mask); ch != nil && canSee(c, ch) {
-			isMember := ch.Membership(c) != nil
-			for _, member := range ch.SortedMembers() {
-				if !isMember && member.Modes&state.UserInvisible != 0 {
-					continue
-				}
-				if opersOnly && member.Modes&state.UserOper == 0 {
-					continue
-				}
+		ch := w.Channel(mask)
+		if ch == nil || !canSee(c, ch) {
+			end()
+			return nil
+		}
+		isMember := ch.Membership(c) != nil
+		sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, func(member *state.Client) {
+			if !isMember && member.Modes&state.UserInvisible != 0 || opersOnly && member.Modes&state.UserOper == 0 {
+				return
+			}
+			if ch.Membership(member) != nil { // it may have left between slices
 				whoReply(w, c, member, ch)
 			}
-		}
-	} else {
-		sendWhoMatches(w, c, mask, opersOnly)
+		}, end)
+		return nil
 	}
-	w.Numeric(c, irc.RPL_ENDOFWHO, middleParam(mask), "End of WHO list")
+	sendWhoMatches(w, c, mask, opersOnly, end)
 	return nil
 }
 
-// sendWhoMatches sends a 352 for the users a non-channel WHO mask selects:
-// an exact nickname gives that one user (invisible or not, as WHOIS would
-// show them anyway); otherwise every visible user whose nick, username,
-// host, server or realname matches the mask ("0" and "*" match everyone).
-func sendWhoMatches(w *state.World, c *state.Client, mask string, opersOnly bool) {
+// memberWalk adapts Channel.MembersFrom to sliceWalk.
+func memberWalk(ch *state.Channel) func(string, func(*state.Client) bool) {
+	return func(after string, fn func(*state.Client) bool) {
+		ch.MembersFrom(after, func(m *state.Client, _ *state.Membership) bool { return fn(m) })
+	}
+}
+
+// sendWhoMatches sends a 352 for the users a non-channel WHO mask selects,
+// then runs end: an exact nickname gives that one user (invisible or not,
+// as WHOIS would show them anyway); otherwise every visible user whose
+// nick, username, host, server or realname matches the mask ("0" and "*"
+// match everyone), in nick order, in slices.
+func sendWhoMatches(w *state.World, c *state.Client, mask string, opersOnly bool, end func()) {
 	keep := func(u *state.Client) bool { return !opersOnly || u.Modes&state.UserOper != 0 }
 	if !strings.ContainsAny(mask, "*?") {
 		if u := w.ClientByNick(mask); u != nil {
 			if keep(u) {
 				whoReply(w, c, u, whoChannel(c, u))
 			}
+			end()
 			return
 		}
 	}
@@ -57,16 +69,16 @@ func sendWhoMatches(w *state.World, c *state.Client, mask string, opersOnly bool
 		mask = "*"
 	}
 	folded := state.Fold(mask)
-	serverMatches := wildcardMatch(folded, state.Fold(w.Config.Server.Name))
-	for _, u := range sortedUsers(w) {
-		if !visibleTo(c, u) || !keep(u) {
-			continue
+	everyone := folded == "*" || wildcardMatch(folded, state.Fold(w.Config.Server.Name))
+	sliceWalk(w, c, w.UsersFrom, (*state.Client).Folded, func(u *state.Client) {
+		if u.Gone() || !visibleTo(c, u) || !keep(u) {
+			return
 		}
-		if serverMatches || wildcardMatch(folded, state.Fold(u.Nick)) || wildcardMatch(folded, state.Fold(u.User)) ||
+		if everyone || wildcardMatch(folded, u.Folded()) || wildcardMatch(folded, state.Fold(u.User)) ||
 			wildcardMatch(folded, state.Fold(u.Host)) || wildcardMatch(folded, state.Fold(u.Realname)) {
 			whoReply(w, c, u, whoChannel(c, u))
 		}
-	}
+	}, end)
 }
 
 // visibleTo reports whether c may see u in a WHO mask listing: +i hides
@@ -108,17 +120,6 @@ func whoReply(w *state.World, c, u *state.Client, ch *state.Channel) {
 		flags += ch.Membership(u).Prefixes(c.Caps.Has(state.CapMultiPrefix))
 	}
 	w.Numeric(c, irc.RPL_WHOREPLY, chanName, u.User, u.Host, w.Config.Server.Name, u.Nick, flags, "0 "+u.Realname)
-}
-
-func sortedUsers(w *state.World) []*state.Client {
-	list := make([]*state.Client, 0, len(w.Clients()))
-	for _, u := range w.Clients() {
-		if u.Registered {
-			list = append(list, u)
-		}
-	}
-	sortClients(list)
-	return list
 }
 
 // handleWhois answers WHOIS [<target>] <nick>. The target, when given, must
@@ -193,26 +194,39 @@ func sendWhoisChannels(w *state.World, c, u *state.Client) {
 	}
 }
 
+// maxWhowasEntries caps the entries WHOWAS gives for one nick, whatever
+// count asks for (servers may limit it; a nick used by hundreds of
+// departed clients would otherwise be hundreds of replies).
+const maxWhowasEntries = 25
+
 // handleWhowas answers WHOWAS <nick>[,<nick>...] [<count>]: for each nick
 // its remembered entries, newest first (at most count of them when count
-// is positive), or 406; then one 369 with the parameter as sent.
+// is positive, and never more than maxWhowasEntries), or 406; then one 369
+// with the parameter as sent. A repeated nick counts once; past
+// maxQueryTargets the rest get 407.
 func handleWhowas(w *state.World, c *state.Client, m *irc.Message) error {
-	nicks := splitList(m.Params[0])
+	nicks, over := targets(m.Params[0], maxQueryTargets)
 	if len(nicks) == 0 {
 		return numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
 	}
 	count, _ := strconv.Atoi(m.Param(1))
+	if count <= 0 || count > maxWhowasEntries {
+		count = maxWhowasEntries
+	}
 	for _, nick := range nicks {
 		entries := w.Whowas(nick, count)
 		if len(entries) == 0 {
-			w.Numeric(c, irc.ERR_WASNOSUCHNICK, middleParam(nick), "There was no such nickname")
+			w.Numeric(c, irc.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
 		}
 		for _, e := range entries {
 			w.Numeric(c, irc.RPL_WHOWASUSER, e.Nick, e.User, e.Host, "*", e.Realname)
 			w.Numeric(c, irc.RPL_WHOISSERVER, e.Nick, e.Server, e.Left.UTC().Format(time.RFC1123))
 		}
 	}
-	w.Numeric(c, irc.RPL_ENDOFWHOWAS, middleParam(m.Params[0]), "End of WHOWAS")
+	if over != "" {
+		sendError(w, c, tooManyTargets(over, maxQueryTargets))
+	}
+	w.Numeric(c, irc.RPL_ENDOFWHOWAS, m.Params[0], "End of WHOWAS")
 	return nil
 }
 

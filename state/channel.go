@@ -1,6 +1,7 @@
 package state
 
 import (
+	"github.com/google/btree"
 	"sort"
 	"strconv"
 	"time"
@@ -22,6 +23,8 @@ type Channel struct {
 
 	invites map[*Client]time.Time // invitee → expiry (state/invite.go)
 	members map[*Client]*Membership
+	folded  string                 // Fold(Name), the key of the channel indexes
+	byNick  *btree.BTreeG[*Client] // the members in nick order (state/index.go)
 }
 
 // ListEntry is one entry of a channel's ban list.

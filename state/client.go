@@ -30,6 +30,7 @@ type Client struct {
 	LastActive time.Time // last PRIVMSG/NOTICE, for WHOIS idle time
 
 	channels map[*Channel]*Membership
+	folded   string // Fold(Nick), the key of the nick and user indexes
 	gone     bool   // removed from the world; later events are ignored
 	sendFail bool   // its send queue overflowed; it is being dropped
 	seen     uint64 // epoch mark for ForNeighbours

@@ -24,8 +24,13 @@ func (w *World) Resume(c *Client, fn func()) {
 	}
 	w.cur = c
 	fn()
-	w.cur = nil
-	if !c.gone {
+	if c.gone {
+		w.cur = nil
+		return
+	}
+	pending := w.Pending(c)
+	w.endEvent(c)
+	if !pending {
 		w.Release(c)
 	}
 }
@@ -34,7 +39,7 @@ func (w *World) Resume(c *Client, fn func()) {
 // held it and then handling the lines that waited. One of them may hold c
 // again; the rest then keep waiting.
 func (w *World) Release(c *Client) {
-	if c.req.open && c.req.next == nil {
+	if c.req.open && len(c.req.steps) == 0 {
 		w.finishRequest(c)
 	}
 	c.held = false
@@ -63,6 +68,14 @@ func (c *Client) hangingUp() bool {
 func (w *World) holdBack(c *Client, ev event) bool {
 	if !c.held {
 		return false
+	}
+	if _, gone := ev.(goneEvent); gone && len(c.req.steps) > 0 {
+		// Nobody is left to read the rest of a long reply: drop it, and
+		// handle what the client sent before it hung up, then its Gone.
+		c.req.steps = nil
+		c.heldEvents = append(c.heldEvents, ev)
+		w.Release(c)
+		return true
 	}
 	if _, gone := ev.(goneEvent); !gone && len(c.heldEvents) >= maxHeldEvents {
 		c.held, c.heldEvents = false, nil

@@ -28,13 +28,35 @@ func (w *World) SetNick(c *Client, nick string) {
 		w.dropInvites(c) // they were for the nick the inviter saw
 	}
 	if c.Nick != "" {
-		delete(w.nicks, Fold(c.Nick))
+		delete(w.nicks, c.folded)
 		if c.Registered {
 			w.rememberWhowas(c)
+			w.unindexUser(c)
 		}
 	}
 	c.Nick = nick
-	w.nicks[Fold(nick)] = c
+	c.folded = Fold(nick)
+	w.nicks[c.folded] = c
+	if c.Registered {
+		w.indexUser(c)
+	}
+}
+
+// indexUser adds a registered c to the user index and to the member index
+// of each of its channels; unindexUser takes it out (before its folded
+// nick changes: the indexes are ordered by it).
+func (w *World) indexUser(c *Client) {
+	w.users.ReplaceOrInsert(c)
+	for ch := range c.channels {
+		ch.byNick.ReplaceOrInsert(c)
+	}
+}
+
+func (w *World) unindexUser(c *Client) {
+	w.users.Delete(c)
+	for ch := range c.channels {
+		ch.byNick.Delete(c)
+	}
 }
 
 // Register marks c as registered and tells its connection.
@@ -42,6 +64,7 @@ func (w *World) Register(c *Client) {
 	w.countModes(c, -1)
 	c.Registered = true
 	w.countModes(c, +1)
+	w.indexUser(c)
 	c.SignedOn = time.Now()
 	c.LastActive = c.SignedOn
 	w.unregistered--
@@ -60,8 +83,11 @@ func (w *World) CreateChannel(name string) *Channel {
 		Name:    name,
 		Created: time.Now(),
 		members: make(map[*Client]*Membership),
+		folded:  Fold(name),
+		byNick:  newMemberIndex(),
 	}
-	w.channels[Fold(name)] = ch
+	w.channels[ch.folded] = ch
+	w.chanIndex.ReplaceOrInsert(ch)
 	return ch
 }
 
@@ -70,6 +96,7 @@ func (w *World) AddMember(ch *Channel, c *Client, m Membership) *Membership {
 	mp := &m
 	ch.members[c] = mp
 	c.channels[ch] = mp
+	ch.byNick.ReplaceOrInsert(c)
 	return mp
 }
 
@@ -77,9 +104,11 @@ func (w *World) AddMember(ch *Channel, c *Client, m Membership) *Membership {
 func (w *World) RemoveMember(ch *Channel, c *Client) {
 	delete(ch.members, c)
 	delete(c.channels, ch)
+	ch.byNick.Delete(c)
 	if len(ch.members) == 0 {
 		w.dropChannelInvites(ch)
-		delete(w.channels, Fold(ch.Name))
+		delete(w.channels, ch.folded)
+		w.chanIndex.Delete(ch)
 	}
 }
 
@@ -108,8 +137,11 @@ func (w *World) Quit(c *Client, reason string) {
 	w.dropInvites(c)
 	w.countModes(c, -1)
 	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})
-	if c.Nick != "" && w.nicks[Fold(c.Nick)] == c {
-		delete(w.nicks, Fold(c.Nick))
+	if c.Registered {
+		w.users.Delete(c)
+	}
+	if c.Nick != "" && w.nicks[c.folded] == c {
+		delete(w.nicks, c.folded)
 	}
 	delete(w.clients, c.ID)
 	c.gone = true
@@ -166,5 +198,5 @@ func (w *World) OperCount() int { return w.opers }
 func (w *World) InvisibleCount() int { return w.invisible }
 
 func (w *World) rememberWhowas(c *Client) {
-	w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.Config.Server.Name, Left: time.Now()})
+	w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.Config.Server.Name, Left: time.Now(), folded: c.folded})
 }

@@ -28,7 +28,12 @@ type request struct {
 	batch string // the labeled-response batch's reference, once a second reply opened it
 	lines int    // replies sent in the current slice
 	bytes int    // bytes of replies sent in the current slice
-	next  func(*World) bool
+
+	// The rest of a long reply, as steps that run one per event: steps
+	// waits, pushed holds what the running event or step added (see
+	// Continue for the order).
+	steps  []func(*World)
+	pushed []func(*World)
 }
 
 // maxLabelBytes is the longest label chatd echoes (labeled-response: "at
@@ -55,17 +60,25 @@ func (w *World) beginRequest(c *Client, m *irc.Message) {
 	w.cur = c
 }
 
-// endEvent is called when the event that ran c's request (or one slice of
-// it) is done: the request ends unless the client is held or a slice is
-// pending.
+// endEvent is called when the event that ran c's request (or one step
+// of it) is done: the request ends unless the client is held or steps
+// remain.
 func (w *World) endEvent(c *Client) {
 	w.cur = nil
-	if !c.req.open || c.gone {
+	r := &c.req
+	if !r.open || c.gone {
 		c.req = request{}
 		return
 	}
-	if c.req.next != nil {
-		w.scheduleSlice(c)
+	if len(r.pushed) > 0 {
+		// What this event left for later runs before the steps that were
+		// already waiting: a handler's own continuation comes first.
+		r.steps = append(r.pushed, r.steps...)
+		r.pushed = nil
+	}
+	if len(r.steps) > 0 {
+		c.held = true
+		w.scheduleStep(c)
 		return
 	}
 	if !c.held {
@@ -144,69 +157,76 @@ func (w *World) SliceFull(c *Client) bool {
 	return c.req.open && (c.req.lines >= sliceLines || c.req.bytes >= sliceBytes)
 }
 
-// Continue makes the rest of a long reply to c's current line wait: next
-// runs later, as its own event, once the events already waiting have been
-// handled and c's send queue has drained below half of sendq_bytes; it
-// sends the next slice and reports whether more remain. Meanwhile c's later
-// lines wait (in order), and a labeled line's batch stays open. Only a
-// handler running c's line, or a previous slice, may call it.
-func (w *World) Continue(c *Client, next func(*World) bool) {
+// Continue leaves the rest of the reply to c's current line for later:
+// step runs as an event of its own once the events already waiting had
+// their turn and c's send queue has drained below half of sendq_bytes.
+// To go on further, step calls Continue again. Steps run in the order a
+// sequential handler would have produced their output: those added while
+// one runs come right after it, before the steps that were already
+// waiting. Meanwhile c's later lines wait, in order, and a labeled line's
+// batch stays open. Only code running for c's line (its handler or one of
+// its steps) may call it.
+func (w *World) Continue(c *Client, step func(*World)) {
 	if !c.req.open || w.cur != c {
 		panic("state: Continue outside the requester's own line")
 	}
-	c.req.next = next
-	c.held = true
+	c.req.pushed = append(c.req.pushed, step)
 }
 
-// scheduleSlice queues the next slice of c's reply behind everything that
-// is waiting, after c's queue has drained far enough.
-func (w *World) scheduleSlice(c *Client) {
+// Pending reports whether the code running for c's line has left part of
+// its reply for later (Continue): whatever it would send next must then
+// wait behind it, in a step of its own, to keep the reply in order.
+func (w *World) Pending(c *Client) bool { return len(c.req.pushed) > 0 }
+
+// scheduleStep queues c's next step behind everything that is waiting,
+// after c's queue has drained far enough.
+func (w *World) scheduleStep(c *Client) {
 	if c.req.label != "" && c.req.batch == "" {
 		// More is coming: the reply is several lines, so it is a batch.
 		w.openLabeledBatch(c)
 	}
-	run := func(w *World) { w.runSlice(c) }
+	run := func(w *World) { w.runStep(c) }
 	c.Out.WhenDrained(w.Config.Limits.SendQBytes/2, func() { w.Later(run) })
 }
 
-// runSlice sends the next slice of c's long reply. A client that hung up
-// meanwhile (its Gone is among the held events) gets no more of it.
-func (w *World) runSlice(c *Client) {
-	if c.gone || !c.req.open || c.req.next == nil {
+// runStep runs c's next step. A client that hung up meanwhile (its Gone
+// is among the held events) gets no more of the reply.
+func (w *World) runStep(c *Client) {
+	r := &c.req
+	if c.gone || !r.open || len(r.steps) == 0 {
 		return
 	}
-	next := c.req.next
-	c.req.next = nil
-	if !c.hangingUp() {
-		c.req.lines, c.req.bytes = 0, 0
+	if c.hangingUp() {
+		r.steps = nil
+	} else {
+		step := r.steps[0]
+		r.steps[0] = nil
+		r.steps = r.steps[1:]
+		r.lines, r.bytes = 0, 0
 		w.cur = c
-		if w.runGuarded(c, func() bool { return next(w) }) {
-			c.req.next = next
-		}
-		w.cur = nil
+		w.runGuarded(c, step)
 	}
-	switch {
-	case c.gone:
-		c.req = request{}
-	case c.req.next != nil:
-		w.scheduleSlice(c)
-	default:
+	if c.gone {
+		return
+	}
+	held := len(r.steps) > 0 || len(r.pushed) > 0
+	w.endEvent(c)
+	if !held {
 		w.Release(c)
 	}
 }
 
-// runGuarded runs one slice of a reply; a panic is logged and costs only
+// runGuarded runs one step of a reply; a panic is logged and costs only
 // the client its connection, as in dispatchSafely.
-func (w *World) runGuarded(c *Client, slice func() bool) (more bool) {
+func (w *World) runGuarded(c *Client, step func(*World)) {
 	defer func() {
 		if r := recover(); r != nil {
-			w.Log.Error("reply slice panic", "client", c.ID, "nick", c.Nick, "panic", r, "stack", string(debug.Stack()))
-			more = false
+			w.Log.Error("reply step panic", "client", c.ID, "nick", c.Nick, "panic", r, "stack", string(debug.Stack()))
 			w.cur = nil
 			w.Quit(c, "Internal error")
 		}
 	}()
-	return slice()
+	step(w)
 }
 
 // WithTag returns line (encoded, CRLF included) with the tag key=value

@@ -2,6 +2,7 @@ package state
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/irc.v4"
@@ -77,17 +78,45 @@ func (w *World) Numeric(c *Client, code string, params ...string) {
 	w.SendMessage(c, w.numericMessage(code, c.DisplayNick(), params))
 }
 
-// numericMessage is ":server CODE nick params...".
+// numericMessage is ":server CODE nick params...", its middle parameters
+// made safe (SafeParams).
 func (w *World) numericMessage(code, nick string, params []string) *irc.Message {
 	p := make([]string, 0, len(params)+1)
 	p = append(p, nick)
 	p = append(p, params...)
-	return &irc.Message{Prefix: w.ServerPrefix(), Command: code, Params: p}
+	return &irc.Message{Prefix: w.ServerPrefix(), Command: code, Params: SafeParams(p)}
 }
 
-// ServerMessage sends a non-numeric message from the server, e.g. NOTICE.
+// ServerMessage sends a non-numeric message from the server, e.g. NOTICE
+// or FAIL, its middle parameters made safe (SafeParams).
 func (w *World) ServerMessage(c *Client, command string, params ...string) {
-	w.SendMessage(c, &irc.Message{Prefix: w.ServerPrefix(), Command: command, Params: params})
+	w.SendMessage(c, &irc.Message{Prefix: w.ServerPrefix(), Command: command, Params: SafeParams(params)})
+}
+
+// SafeParams makes the parameters of a server reply encodable whatever
+// client text they echo: a middle parameter that is empty, holds a space
+// or starts with ':' (a client can send any of these as a trailing
+// parameter, "INVITE bob :#a b") becomes "*", and CR, LF and NUL (which
+// the reader never lets through, but a reply must never carry) become
+// spaces. The last parameter is free text and is sent whole. Without this
+// the encoder would refuse the reply and the client would get nothing.
+// params is changed in place and returned.
+func SafeParams(params []string) []string {
+	for i, p := range params {
+		if strings.ContainsAny(p, "\r\n\x00") {
+			p = strings.Map(func(r rune) rune {
+				if r == '\r' || r == '\n' || r == 0 {
+					return ' '
+				}
+				return r
+			}, p)
+			params[i] = p
+		}
+		if i < len(params)-1 && (p == "" || p[0] == ':' || strings.IndexByte(p, ' ') >= 0) {
+			params[i] = "*"
+		}
+	}
+	return params
 }
 
 // Fanout is one message on its way to many clients. It is encoded at most

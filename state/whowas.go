@@ -6,6 +6,7 @@ import "time"
 type WhowasEntry struct {
 	Nick, User, Host, Realname, Server string
 	Left                               time.Time
+	folded                             string // Fold(Nick), so a lookup folds nothing
 }
 
 // whowasRing keeps the most recent departures, bounded by
@@ -44,7 +45,7 @@ func (w *World) Whowas(nick string, count int) []WhowasEntry {
 	}
 	for i := 1; i <= filled; i++ {
 		e := r.entries[(r.next-i+n)%n]
-		if Fold(e.Nick) == folded {
+		if e.folded == folded {
 			out = append(out, e)
 			if count > 0 && len(out) == count {
 				break

@@ -13,6 +13,8 @@ import (
 
 	"chatd/conf"
 
+	"github.com/google/btree"
+
 	"gopkg.in/irc.v4"
 )
 
@@ -32,10 +34,12 @@ type World struct {
 	inbox    chan event
 	nextID   ClientID
 
-	clients  map[ClientID]*Client
-	nicks    map[string]*Client  // keyed by Fold(nick), registered or not
-	channels map[string]*Channel // keyed by Fold(name)
-	whowas   whowasRing
+	clients   map[ClientID]*Client
+	nicks     map[string]*Client      // keyed by Fold(nick), registered or not
+	channels  map[string]*Channel     // keyed by Fold(name)
+	users     *btree.BTreeG[*Client]  // registered clients by folded nick (state/index.go)
+	chanIndex *btree.BTreeG[*Channel] // channels by folded name
+	whowas    whowasRing
 
 	unregistered int
 	maxUsers     int
@@ -129,6 +133,8 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		clients:     make(map[ClientID]*Client),
 		nicks:       make(map[string]*Client),
 		channels:    make(map[string]*Channel),
+		users:       newUserIndex(),
+		chanIndex:   newChannelIndex(),
 		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
 		msgidPrefix: strconv.FormatInt(time.Now().UnixNano(), 36) + "-",
 		stopped:     make(chan struct{}),
