@@ -25,6 +25,9 @@ func (r *whowasRing) add(e WhowasEntry) {
 	if len(r.entries) == 0 {
 		return
 	}
+	if e.folded == "" {
+		e.folded = Fold(e.Nick)
+	}
 	r.entries[r.next] = e
 	r.next = (r.next + 1) % len(r.entries)
 	if r.next == 0 {

@@ -281,22 +281,37 @@ const maxEventsPerFlush = 32
 func (w *World) Run() {
 	defer close(w.stopped)
 	for !w.stopping {
+		// Events that are waiting go first; then what Later queued (the
+		// next slices of long replies) gets one turn. So a client waits at
+		// most one slice of someone else's long reply, and the long reply
+		// still moves on at every turn.
 		select {
 		case ev := <-w.inbox:
-			w.step(ev)
-			for n := 1; n < maxEventsPerFlush && !w.stopping && len(w.inbox) > 0; n++ {
-				w.step(<-w.inbox)
+			w.steps(ev)
+		default:
+			select {
+			case ev := <-w.inbox:
+				w.steps(ev)
+			case <-w.wake:
 			}
-		case <-w.wake:
+		}
+		if !w.stopping {
 			w.runLater()
 		}
 		w.flush()
 	}
 }
 
+// steps handles ev and up to maxEventsPerFlush-1 events waiting after it.
+func (w *World) steps(ev event) {
+	w.step(ev)
+	for n := 1; n < maxEventsPerFlush && !w.stopping && len(w.inbox) > 0; n++ {
+		w.step(<-w.inbox)
+	}
+}
+
 // Later queues fn to run on the state goroutine between runs of events,
-// after the events that are already waiting had a turn (select picks
-// between the inbox and these fairly). It never blocks and may be called
+// after the events that are already waiting had their turn. It never blocks and may be called
 // from any goroutine, the state goroutine included; fn never runs once
 // Run has returned.
 func (w *World) Later(fn func(*World)) {
