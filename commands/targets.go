@@ -16,12 +16,17 @@ const (
 	maxMsgTargets    = 4  // PRIVMSG, NOTICE, TAGMSG, PM, GC (MAXTARGETS)
 	maxQueryTargets  = 10 // NAMES, LIST, WHOWAS
 	maxKickTargets   = 10 // nicks one KICK removes
+	minJoinTargets   = 50 // JOIN and PART (see joinTargetLimit)
 	maxUserhostNicks = 5  // USERHOST (RFC 2812)
 )
 
-// joinTargetLimit caps the channels of one JOIN or PART: no more than a
-// client may be in (CHANLIMIT).
-func joinTargetLimit(w *state.World) int { return w.Config.Limits.MaxChannelsPerClient }
+// joinTargetLimit caps the channels of one JOIN or PART: at least
+// minJoinTargets, so that a JOIN past CHANLIMIT still gets a 405 for each
+// channel too many, and as many as a client may be in (CHANLIMIT), so a
+// client can rejoin all its channels in one line.
+func joinTargetLimit(w *state.World) int {
+	return max(minJoinTargets, w.Config.Limits.MaxChannelsPerClient)
+}
 
 // targmax is RPL_ISUPPORT's TARGMAX: every command that takes a list,
 // with the limit targets() applies to it.
