@@ -39,9 +39,11 @@ func (o *readerOutbox) Enqueue(line []byte) bool {
 	o.queued += len(line)
 	return true
 }
-func (o *readerOutbox) Flush()              {}
-func (o *readerOutbox) Registered()         {}
-func (o *readerOutbox) SetFloodExempt(bool) {}
+func (o *readerOutbox) Flush()               {}
+func (o *readerOutbox) Registered()          {}
+func (o *readerOutbox) SetFloodExempt(bool)  {}
+func (o *readerOutbox) Congested() bool      { return false }
+func (o *readerOutbox) WaitFor(state.Outbox) {}
 func (o *readerOutbox) Close() {
 	o.mu.Lock()
 	o.closed = true
