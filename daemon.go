@@ -11,6 +11,7 @@ import (
 	"chatd/conf"
 	"chatd/ircd"
 	"chatd/state"
+	"chatd/store"
 )
 
 // daemon is a running chatd: the state goroutine and the listeners. main
@@ -29,6 +30,10 @@ type daemon struct {
 	idleHandOff time.Duration // see ircd.Server.SetIdleHandOff
 	stall       time.Duration // see ircd.Server.SetStallTimeout; 0 for the default
 	reloadMu    sync.Mutex    // one reload at a time (reload.go)
+
+	store     *store.Store // accounts and registered groups; in memory unless withStore
+	storeDone chan struct{}
+	tune      func(*state.World) // withWorldTuning
 }
 
 // daemonOption configures startDaemon.
@@ -39,6 +44,15 @@ func withConfigPath(path string) daemonOption { return func(d *daemon) { d.confi
 
 // withKlineFile keeps K-lines in the file at path (see klinefile.go).
 func withKlineFile(path string) daemonOption { return func(d *daemon) { d.klinePath = path } }
+
+// withStore uses st (already open) for accounts and registered groups;
+// without it they are kept in an in-memory database. The daemon closes it
+// when it stops.
+func withStore(st *store.Store) daemonOption { return func(d *daemon) { d.store = st } }
+
+// withWorldTuning calls fn on the world before it runs (tests: cheaper
+// password hashing, short nick-reservation timeouts).
+func withWorldTuning(fn func(*state.World)) daemonOption { return func(d *daemon) { d.tune = fn } }
 
 // withIdleHandOff sets how long a connection stays quiet before its reader
 // moves to a fresh goroutine (ircd.DefaultIdleHandOff otherwise).
@@ -58,8 +72,21 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 		o(d)
 	}
 	world := state.New(cfg, commands.New(), log)
+	if d.tune != nil {
+		d.tune(world)
+	}
 	srv, err := ircd.New(cfg, world, log)
 	if err != nil {
+		d.closeStore(false)
+		return nil, err
+	}
+	if d.store == nil {
+		if d.store, err = store.Open("", log); err != nil {
+			return nil, err
+		}
+	}
+	if err := attachStore(world, d.store); err != nil {
+		d.closeStore(false)
 		return nil, err
 	}
 	srv.SetIdleHandOff(d.idleHandOff)
@@ -69,10 +96,12 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 	var klines []state.Kline
 	if d.klinePath != "" {
 		if klines, err = loadKlineFile(d.klinePath); err != nil {
+			d.closeStore(false)
 			return nil, err
 		}
 	}
 	if err := srv.Listen(); err != nil {
+		d.closeStore(false)
 		return nil, err
 	}
 	world.LoadKlines(klines)
@@ -83,6 +112,8 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 	world.SetReloader(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	d.world, d.srv, d.cancel = world, srv, cancel
+	d.storeDone = make(chan struct{})
+	go func() { d.store.Run(); close(d.storeDone) }()
 	go func() { world.Run(); close(d.worldDone) }()
 	go func() { srv.Serve(ctx); close(d.serveDone) }()
 	return d, nil
@@ -101,7 +132,18 @@ func (d *daemon) stop() {
 	if d.klines != nil {
 		d.klines.close() // writes the last K-line change, if one is pending
 	}
+	d.closeStore(true) // commits what was submitted before the world stopped
 	if !d.srv.Wait(4 * time.Second) {
 		d.log.Warn("some connections did not close in time")
+	}
+}
+
+// closeStore closes the store; running says whether its Run was started.
+func (d *daemon) closeStore(running bool) {
+	if d.store == nil {
+		return
+	}
+	if err := d.store.Close(running); err != nil {
+		d.log.Error("closing the store", "err", err)
 	}
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"chatd/conf"
+	"chatd/state"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // startTestDaemon runs chatd on 127.0.0.1:0 named chatd.test, with the
@@ -23,7 +26,7 @@ func startTestDaemon(t testing.TB, serverTOML, rawTOML []string) (*daemon, strin
 	if testing.Verbose() {
 		logOut = os.Stderr
 	}
-	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)), withIdleHandOff(0))
+	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)), withIdleHandOff(0), withWorldTuning(cheapPasswords))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,3 +57,7 @@ func testConfig(t testing.TB, serverTOML, rawTOML []string) *conf.Config {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// cheapPasswords makes test daemons hash account passwords at bcrypt's
+// lowest cost: the code path is the same, the tests are faster.
+func cheapPasswords(w *state.World) { w.PasswordCost = bcrypt.MinCost }

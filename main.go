@@ -2,6 +2,8 @@
 //
 //	chatd [-config chatd.toml] [-debug]   run the server
 //	chatd mkpasswd                        read a password on stdin, print its bcrypt hash
+//	chatd backup [-config F] FILE         copy the store to FILE (safe while chatd runs)
+//	chatd account [-config F] list|create|passwd|delete [NAME]
 //	chatd -version                        print the version
 package main
 
@@ -22,6 +24,7 @@ import (
 
 	"chatd/commands"
 	"chatd/conf"
+	"chatd/store"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -35,8 +38,15 @@ func main() {
 // run is main without the process: it returns the exit status (2 for a bad
 // config or bad flags).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "mkpasswd" {
-		return mkpasswd(stdin, stdout, stderr)
+	if len(args) > 0 {
+		switch args[0] {
+		case "mkpasswd":
+			return mkpasswd(stdin, stdout, stderr)
+		case "backup":
+			return backupCommand(args[1:], stdout, stderr)
+		case "account":
+			return accountCommand(args[1:], stdin, stdout, stderr)
+		}
 	}
 	flags := flag.NewFlagSet("chatd", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -73,7 +83,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	d, err := startDaemon(cfg, log, withConfigPath(*configPath), withKlineFile(klinePathFor(*configPath)))
+	st, err := store.Open(storePathFor(cfg, *configPath), log)
+	if err != nil {
+		fmt.Fprintln(stderr, "chatd:", err)
+		return 2
+	}
+	if p := st.Path(); p != "" {
+		log.Info("store opened", "path", p)
+	}
+	d, err := startDaemon(cfg, log, withConfigPath(*configPath), withKlineFile(klinePathFor(*configPath)), withStore(st))
 	if err != nil {
 		fmt.Fprintln(stderr, "chatd:", err)
 		return 1

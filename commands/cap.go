@@ -28,7 +28,7 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 		} else if c.CapVersion == 0 {
 			c.CapVersion = 301
 		}
-		capReply(w, c, "LS", strings.Join(state.CapNames(), " "))
+		capList(w, c, "LS", offeredCaps(w, c.CapVersion >= 302))
 	case "LIST":
 		capReply(w, c, "LIST", strings.Join(c.Caps.Names(), " "))
 	case "REQ":
@@ -37,6 +37,9 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 		}
 		requested := strings.TrimSpace(m.Param(1))
 		caps, ok := parseCapRequest(c.Caps, requested, c.CapVersion >= 302)
+		if ok && !accountsOn(w) && (caps.Has(state.CapSASL) || caps.Has(state.CapAccountRegistration)) {
+			ok = false // not offered: sasl-3.2 says to NAK it
+		}
 		if !ok {
 			capReply(w, c, "NAK", requested)
 			return nil
@@ -79,6 +82,53 @@ func parseCapRequest(have state.CapSet, req string, lockNotify bool) (state.CapS
 		next = next.With(cp, on)
 	}
 	return next, true
+}
+
+// offeredCaps lists the capabilities offered, with values for CAP 302
+// clients: sasl's mechanisms and account-registration's keys. Without
+// accounts, neither sasl nor account-registration is offered.
+func offeredCaps(w *state.World, values bool) []string {
+	var out []string
+	for _, name := range state.CapNames() {
+		switch name {
+		case "sasl", "draft/account-registration":
+			if !accountsOn(w) {
+				continue
+			}
+		}
+		if values {
+			switch name {
+			case "sasl":
+				name += "=" + saslMechanisms
+			case "draft/account-registration":
+				name += "=custom-account-name"
+				if w.Config.Accounts.RegistrationBeforeConnect {
+					name += ",before-connect"
+				}
+			}
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// capList sends a CAP LS reply, in several lines when it would not fit in
+// one: every line but the last has "*" before the list (CAP 302
+// continuation).
+func capList(w *state.World, c *state.Client, sub string, caps []string) {
+	// ":server CAP nick LS * :" plus CRLF, with room to spare.
+	budget := state.MaxLineBytes - len(w.Config.Server.Name) - len(c.DisplayNick()) - len(sub) - 20
+	var line []string
+	size := 0
+	for _, name := range caps {
+		if size+len(name)+1 > budget && len(line) > 0 && c.CapVersion >= 302 {
+			w.ServerMessage(c, "CAP", c.DisplayNick(), sub, "*", strings.Join(line, " "))
+			line, size = nil, 0
+		}
+		line = append(line, name)
+		size += len(name) + 1
+	}
+	capReply(w, c, sub, strings.Join(line, " "))
 }
 
 func capReply(w *state.World, c *state.Client, sub, list string) {

@@ -43,6 +43,7 @@ func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 	ch.TopicSetBy = c.Prefix()
 	ch.TopicSetAt = time.Now()
 	toChannelAndActor(w.NewFanout(msg, nil), ch, c)
+	w.ChannelChanged(ch)
 	return nil
 }
 

@@ -62,7 +62,13 @@ func handleCG(w *state.World, c *state.Client, m *irc.Message) error {
 	if ch := w.Channel(name); ch != nil {
 		return fail("CG", "GROUP_EXISTS", ch.Name, "Group "+ch.Name+" already exists; use JG to join it")
 	}
-	return joinOne(w, c, name, "")
+	if err := joinOne(w, c, name, ""); err != nil {
+		return err
+	}
+	if c.Account != "" && accountsOn(w) {
+		servNotice(w, c, chanServ, "To keep "+name+" (its owner, topic and modes) when it is empty and across restarts, type: /msg ChanServ REGISTER "+name)
+	}
+	return nil
 }
 
 // handleJG joins a group that exists (403 otherwise: CG creates groups).

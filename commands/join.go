@@ -85,12 +85,12 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		}
 		return numeric(irc.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
 	}
-	op := false
+	status := state.Membership{}
 	if ch == nil {
 		ch = w.CreateChannel(name)
-		op = !isLobby(w, ch)
+		status.Op = !isLobby(w, ch)
 		modes := w.Config.Channels.DefaultModes
-		if !op {
+		if !status.Op {
 			modes = strings.Map(func(r rune) rune {
 				if strings.ContainsRune(lobbyLockModes, r) {
 					return -1
@@ -101,12 +101,19 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		applyDefaultModes(ch, modes)
 	} else if err := checkJoin(w, c, ch, key); err != nil {
 		return err
+	} else if ch.Reg != nil {
+		// A registered group gives its owner and access list their status.
+		status = ch.Reg.StatusFor(c.Account)
 	}
 	w.UseInvite(ch, c)
-	w.AddMember(ch, c, state.Membership{Op: op})
+	w.AddMember(ch, c, status)
 
 	plain := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name}}, nil)
-	extended := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name, "*", c.Realname}}, nil)
+	account := c.Account
+	if account == "" {
+		account = "*"
+	}
+	extended := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name, account, c.Realname}}, nil)
 	var away *state.Fanout
 	if c.Away != "" {
 		away = w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "AWAY", Params: []string{c.Away}}, nil)
@@ -125,6 +132,15 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		sendTopic(w, c, ch)
 	}
 	sendNames(w, c, ch)
+	if status.Op || status.Voice {
+		// Others see the status a registered group gave, as a MODE from
+		// ChanServ.
+		mode, arg := "+o", c.Nick
+		if !status.Op {
+			mode = "+v"
+		}
+		w.NewFanout(&irc.Message{Prefix: servicePrefix(w, chanServ), Command: "MODE", Params: []string{ch.Name, mode, arg}}, nil).ToChannel(ch, c, 0)
+	}
 	return nil
 }
 

@@ -94,6 +94,12 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		}
 		return nil
 	}
+	if service := serviceFor(target); service != "" {
+		if verb == "PRIVMSG" {
+			toService(w, c, service, text)
+		}
+		return nil
+	}
 	to := w.ClientByNick(target)
 	if to == nil {
 		return numeric(irc.ERR_NOSUCHNICK, middleParam(target), "No such nick/channel")

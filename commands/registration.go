@@ -19,6 +19,12 @@ func handlePass(w *state.World, c *state.Client, m *irc.Message) error {
 	// Only the last PASS before registration counts (modern.ircdocs.horse).
 	want := w.Config.Server.Password
 	c.PassOK = want == "" || subtle.ConstantTimeCompare([]byte(m.Params[0]), []byte(want)) == 1
+	c.Auth.Pass = ""
+	if want == "" && accountsOn(w) && strings.Contains(m.Params[0], ":") {
+		// PASS account:password logs in at registration (HexChat's
+		// "server password" login, nc bots).
+		c.Auth.Pass = m.Params[0]
+	}
 	return nil
 }
 
@@ -50,6 +56,9 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if !validNick(nick, w.Config.Limits.NickLength) {
 		return numeric(irc.ERR_ERRONEUSNICKNAME, sendableParam(nick), "Erroneous nickname")
 	}
+	if isServiceNick(nick) {
+		return numeric(irc.ERR_ERRONEUSNICKNAME, nick, "Reserved for a service")
+	}
 	if w.NickInUse(nick, c) {
 		return numeric(irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
 	}
@@ -63,11 +72,11 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if ch := bannedIn(w, c); ch != nil && state.Fold(nick) != state.Fold(c.Nick) {
 		return numeric(errBanNickChange, nick, ch.Name, "Cannot change nickname while banned on channel")
 	}
-	change := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "NICK", Params: []string{nick}}, nil)
-	change.To(c)
-	change.ToNeighbours(c, 0)
-	w.Log.Info("nick", "id", c.ID, "old", c.Nick, "new", nick)
-	w.SetNick(c, nick)
+	if strictReservation(w) && reservedBy(w, c, nick) != nil {
+		return errNickReserved(nick)
+	}
+	changeNick(w, c, nick)
+	checkNickReservation(w, c)
 	return nil
 }
 
@@ -94,7 +103,7 @@ func bannedIn(w *state.World, c *state.Client) *state.Channel {
 // tryRegister completes registration once NICK and USER are in and any CAP
 // negotiation has ended.
 func tryRegister(w *state.World, c *state.Client) error {
-	if c.Registered || c.Nick == "" || c.User == "" || c.CapHeld {
+	if c.Registered || c.Nick == "" || c.User == "" || c.CapHeld || c.Auth.Busy {
 		return nil
 	}
 	if w.Config.Server.Password != "" && !c.PassOK {
@@ -102,16 +111,53 @@ func tryRegister(w *state.World, c *state.Client) error {
 		w.Quit(c, "Bad password")
 		return nil
 	}
+	if c.Auth.SASL != nil {
+		// Registration ends a SASL exchange still going (sasl-3.1).
+		c.Auth.SASL = nil
+		w.Numeric(c, errSASLAborted, "SASL authentication aborted")
+	}
+	if c.Auth.Pass != "" {
+		passLogin(w, c)
+		return nil
+	}
 	if klined(w, c) { // K-lines: commands/kline.go
 		return nil
 	}
+	if w.Config.Accounts.Required && c.Account == "" {
+		w.ServerMessage(c, "FAIL", "*", "ACCOUNT_REQUIRED", "You must log in to an account to use this server (SASL, or PASS account:password)")
+		w.Quit(c, "Account required")
+		return nil
+	}
+	if strictReservation(w) && reservedBy(w, c, c.Nick) != nil {
+		sendError(w, c, errNickReserved(c.Nick))
+		w.ClearNick(c)
+		return nil
+	}
 	w.Register(c)
-	w.Log.Info("registered", "id", c.ID, "nick", c.Nick, "user", c.User, "host", c.Host)
+	w.Log.Info("registered", "id", c.ID, "nick", c.Nick, "user", c.User, "host", c.Host, "account", c.Account)
 	sendWelcome(w, c)
+	grantAccountOper(w, c)
+	checkNickReservation(w, c)
 	if lobby := w.Config.Server.Lobby; lobby != "" {
 		sendError(w, c, joinOne(w, c, lobby, ""))
 	}
 	return nil
+}
+
+// passLogin checks a PASS account:password before registration goes on:
+// a wrong one is reported (NOTICE) and the client registers without an
+// account (or is refused, when accounts are required).
+func passLogin(w *state.World, c *state.Client) {
+	name, password, _ := strings.Cut(c.Auth.Pass, ":")
+	c.Auth.Pass = ""
+	accountsOf(w).checkPassword(w, c, name, password, "PASS", func(w *state.World, acct *state.Account, why string) {
+		if acct != nil {
+			completeLogin(w, c, acct, true)
+		} else {
+			w.ServerMessage(c, "NOTICE", c.DisplayNick(), "PASS login failed: "+why)
+		}
+		sendError(w, c, tryRegister(w, c))
+	})
 }
 
 // sendableParam returns s if it can be echoed back as a middle parameter,

@@ -42,6 +42,7 @@ func newTable() table {
 		"ONLINE":   {handle: handleOnline, minParams: 0, usage: "ONLINE", help: "List everyone online (as WHO replies)."},
 	}
 	addModerationCommands(t)
+	addAccountCommands(t)
 	t["HELP"] = command{handle: t.handleHelp, minParams: 0, preReg: true, usage: "HELP [<command>]", help: "List every command, or explain one."}
 	helpop := t["HELP"]
 	helpop.help = "The same as HELP (some clients send HELPOP)."

@@ -49,7 +49,7 @@ const (
 // isupportTokens returns RPL_ISUPPORT's tokens, each true of this server.
 func isupportTokens(w *state.World) []string {
 	l := w.Config.Limits
-	return []string{
+	tokens := []string{
 		"AWAYLEN=" + strconv.Itoa(l.AwayLength),
 		"CASEMAPPING=rfc1459",
 		"CHANLIMIT=#:" + strconv.Itoa(l.MaxChannelsPerClient),
@@ -73,6 +73,10 @@ func isupportTokens(w *state.World) []string {
 		"USERLEN=" + strconv.Itoa(userLen),
 		"UTF8ONLY",
 	}
+	if w.Config.Accounts.Enabled && w.Config.Accounts.Required {
+		tokens = append(tokens, "draft/ACCOUNTREQUIRED")
+	}
+	return tokens
 }
 
 // sendISupport sends 005 lines of at most 13 tokens each.

@@ -144,6 +144,10 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 		}
 	}
 	u := w.ClientByNick(nick)
+	if service := serviceFor(nick); u == nil && service != "" && accountsOn(w) {
+		serviceWhois(w, c, service)
+		return nil
+	}
 	if u == nil {
 		w.Numeric(c, irc.ERR_NOSUCHNICK, middleParam(nick), "No such nick/channel")
 		w.Numeric(c, irc.RPL_ENDOFWHOIS, middleParam(nick), "End of /WHOIS list")
@@ -160,6 +164,12 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	if u.TLS {
 		w.Numeric(c, state.RplWhoisSecure, u.Nick, "is using a secure connection")
+	}
+	if u.CertFP != "" && (u == c || c.Modes&state.UserOper != 0) {
+		w.Numeric(c, state.RplWhoisCertFP, u.Nick, "has client certificate fingerprint "+u.CertFP)
+	}
+	if u.Account != "" {
+		w.Numeric(c, rplWhoisAcct, u.Nick, u.Account, "is logged in as")
 	}
 	if u == c || c.Modes&state.UserOper != 0 {
 		w.Numeric(c, state.RplWhoisActually, u.Nick, u.Host, "Actual user@host, Actual IP")

@@ -214,12 +214,24 @@ func TestValidate(t *testing.T) {
 		{"default_modes empty ok", func(c *Config) { c.Channels.DefaultModes = "" }, ""},
 		{"default_modes plus ok", func(c *Config) { c.Channels.DefaultModes = "+" }, ""},
 
-		{"oper ok", func(c *Config) { c.Opers = []Oper{{"alice", testHash}, {"bob", testHash}} }, ""},
-		{"oper empty name", func(c *Config) { c.Opers = []Oper{{"", testHash}} }, "oper[0].name: must not be empty"},
-		{"oper name space", func(c *Config) { c.Opers = []Oper{{"al ice", testHash}} }, "oper[0].name: must not contain spaces"},
-		{"oper twice", func(c *Config) { c.Opers = []Oper{{"alice", testHash}, {"alice", testHash}} }, `oper[1].name: "alice" is defined twice`},
-		{"oper plain password", func(c *Config) { c.Opers = []Oper{{"alice", "secret"}} }, "oper[0].password_hash: not a bcrypt hash"},
-		{"oper no hash", func(c *Config) { c.Opers = []Oper{{"alice", ""}} }, "oper[0].password_hash"},
+		{"oper ok", func(c *Config) {
+			c.Opers = []Oper{{Name: "alice", PasswordHash: testHash}, {Name: "bob", PasswordHash: testHash}}
+		}, ""},
+		{"oper empty name", func(c *Config) { c.Opers = []Oper{{Name: "", PasswordHash: testHash}} }, "oper[0].name: must not be empty"},
+		{"oper name space", func(c *Config) { c.Opers = []Oper{{Name: "al ice", PasswordHash: testHash}} }, "oper[0].name: must not contain spaces"},
+		{"oper twice", func(c *Config) {
+			c.Opers = []Oper{{Name: "alice", PasswordHash: testHash}, {Name: "alice", PasswordHash: testHash}}
+		}, `oper[1].name: "alice" is defined twice`},
+		{"oper plain password", func(c *Config) { c.Opers = []Oper{{Name: "alice", PasswordHash: "secret"}} }, "oper[0].password_hash: not a bcrypt hash"},
+		{"oper account ok", func(c *Config) { c.Opers = []Oper{{Name: "teacher", Account: "teacher"}} }, ""},
+		{"oper account accounts off", func(c *Config) {
+			c.Accounts.Enabled = false
+			c.Opers = []Oper{{Name: "teacher", Account: "teacher"}}
+		}, "oper[0].account: needs accounts.enabled"},
+		{"nick_reservation bad", func(c *Config) { c.Accounts.NickReservation = "hard" }, "accounts.nick_reservation: must be"},
+		{"required without accounts", func(c *Config) { c.Accounts.Enabled, c.Accounts.Required = false, true }, "accounts.required: needs"},
+		{"nick_timeout zero", func(c *Config) { c.Accounts.NickTimeout.Duration = 0 }, "accounts.nick_timeout: must be a positive"},
+		{"oper no hash", func(c *Config) { c.Opers = []Oper{{Name: "alice", PasswordHash: ""}} }, "oper[0].password_hash"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

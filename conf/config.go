@@ -16,7 +16,33 @@ type Config struct {
 	Flood    Flood    `toml:"flood"`
 	Channels Channels `toml:"channels"`
 	Opers    []Oper   `toml:"oper"`
+	Store    Store    `toml:"store"`
+	Accounts Accounts `toml:"accounts"`
 }
+
+// Store is the [store] table: where accounts and registered groups live.
+type Store struct {
+	// Path is the SQLite file, relative to the config file's directory;
+	// "" keeps everything in memory (nothing survives a restart).
+	Path string `toml:"path"`
+}
+
+// Accounts is the [accounts] table.
+type Accounts struct {
+	Enabled                   bool     `toml:"enabled"`                     // accounts, SASL, NickServ and ChanServ
+	Registration              bool     `toml:"registration"`                // anyone may REGISTER; false: only operators create accounts
+	RegistrationBeforeConnect bool     `toml:"registration_before_connect"` // REGISTER allowed before NICK/USER complete
+	NickReservation           string   `toml:"nick_reservation"`            // "timeout" | "strict" | "off"
+	NickTimeout               Duration `toml:"nick_timeout"`                // how long "timeout" waits before renaming
+	Required                  bool     `toml:"required"`                    // only logged-in users may connect
+}
+
+// Nick reservation modes ([accounts] nick_reservation).
+const (
+	NickReservationTimeout = "timeout"
+	NickReservationStrict  = "strict"
+	NickReservationOff     = "off"
+)
 
 // Server is the [server] table: who the server says it is.
 type Server struct {
@@ -70,10 +96,12 @@ type Channels struct {
 	DefaultModes string `toml:"default_modes"` // modes a new channel gets, e.g. "+nt"
 }
 
-// Oper is one [[oper]] entry: a name and bcrypt hash OPER accepts.
+// Oper is one [[oper]] entry: a name and bcrypt hash OPER accepts, or an
+// account whose users become operators when they log in (or both).
 type Oper struct {
 	Name         string `toml:"name"`
 	PasswordHash string `toml:"password_hash"`
+	Account      string `toml:"account"`
 }
 
 // Default returns the built-in configuration. Each call returns a fresh
@@ -116,6 +144,13 @@ func Default() *Config {
 		},
 		Channels: Channels{
 			DefaultModes: "+nt",
+		},
+		Store: Store{Path: "chatd.db"},
+		Accounts: Accounts{
+			Enabled:         true,
+			Registration:    true,
+			NickReservation: NickReservationTimeout,
+			NickTimeout:     Duration{30 * time.Second},
 		},
 	}
 }

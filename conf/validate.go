@@ -66,6 +66,7 @@ func (c *Config) Validate() error {
 	c.validateFlood(&ch)
 	c.validateChannels(&ch)
 	c.validateOpers(&ch)
+	c.validateAccounts(&ch)
 	return errors.Join(ch.errs...)
 }
 
@@ -218,8 +219,35 @@ func (c *Config) validateOpers(ch *checker) {
 			ch.add(key+"name", "%q is defined twice", o.Name)
 		}
 		seen[o.Name] = true
+		if o.PasswordHash == "" && o.Account != "" {
+			if hasControl(o.Account, true) {
+				ch.add(key+"account", "must not contain spaces or control characters, got %q", o.Account)
+			}
+			continue
+		}
 		if _, err := bcrypt.Cost([]byte(o.PasswordHash)); err != nil {
-			ch.add(key+"password_hash", "not a bcrypt hash (generate one with `chatd mkpasswd`): %v", err)
+			ch.add(key+"password_hash", "not a bcrypt hash (generate one with `chatd mkpasswd`, or set account instead): %v", err)
+		}
+	}
+}
+
+func (c *Config) validateAccounts(ch *checker) {
+	a := c.Accounts
+	switch a.NickReservation {
+	case NickReservationTimeout, NickReservationStrict, NickReservationOff:
+	default:
+		ch.add("accounts.nick_reservation", "must be \"timeout\", \"strict\" or \"off\", got %q", a.NickReservation)
+	}
+	ch.positive("accounts.nick_timeout", a.NickTimeout)
+	if a.Required && !a.Enabled {
+		ch.add("accounts.required", "needs accounts.enabled = true (nobody could log in)")
+	}
+	if hasControl(c.Store.Path, false) {
+		ch.add("store.path", "must not contain control characters, got %q", c.Store.Path)
+	}
+	for i, o := range c.Opers {
+		if o.Account != "" && !a.Enabled {
+			ch.add(fmt.Sprintf("oper[%d].account", i), "needs accounts.enabled = true")
 		}
 	}
 }

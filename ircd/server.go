@@ -2,7 +2,9 @@ package ircd
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -78,6 +80,10 @@ func New(cfg *conf.Config, world *state.World, log *slog.Logger) (*Server, error
 	s.queues.stall.Store(int64(DefaultStallTimeout))
 	s.tlsConfig = &tls.Config{
 		MinVersion: tls.VersionTLS12,
+		// A client certificate is asked for, never required or checked
+		// against a CA: it is an identity (SASL EXTERNAL matches its
+		// fingerprint against accounts), and self-signed ones are usual.
+		ClientAuth: tls.RequestClientCert,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return s.cert.Load(), nil
 		},
@@ -242,11 +248,43 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 		},
 	}
 	s.log.Debug("connect", "id", c.id, "remote", nc.RemoteAddr())
+	if tc, ok := nc.(*tls.Conn); ok {
+		// The handshake runs on the connection's own goroutine, off the
+		// accept loop; the world hears of the connection once the client
+		// certificate (if any) is known.
+		go func() {
+			if !s.world.ConnectTLS(c.id, c, addr, handshake(tc, cfg.Limits.RegistrationTimeout.Duration)) {
+				c.Close() // shutting down: the world will not close it
+				return
+			}
+			c.readLoop()
+		}()
+		return
+	}
 	if !s.world.Connect(c.id, c, addr, isTLS) {
 		c.Close() // shutting down: the world will not close it
 		return
 	}
 	go c.readLoop()
+}
+
+// handshake completes a TLS handshake within timeout and returns the
+// SHA-256 fingerprint (lower-case hex) of the client's certificate, "" if
+// it sent none. A failed handshake gives ""; the reader then meets the
+// error on its first read and the connection ends as any other.
+func handshake(tc *tls.Conn, timeout time.Duration) string {
+	_ = tc.SetDeadline(time.Now().Add(timeout))
+	err := tc.Handshake()
+	_ = tc.SetDeadline(time.Time{})
+	if err != nil {
+		return ""
+	}
+	certs := tc.ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256(certs[0].Raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // limitSendBuffer bounds the kernel's send buffer for the socket

@@ -22,6 +22,10 @@ type Channel struct {
 	Bans  []ListEntry
 
 	invites map[*Client]time.Time // invitee → expiry (state/invite.go)
+
+	// Reg is set for a registered group (state/regchannel.go).
+	Reg *ChannelReg
+
 	members map[*Client]*Membership
 	folded  string                 // Fold(Name), the key of the channel indexes
 	byNick  *btree.BTreeG[*Client] // the members in nick order (state/index.go)

@@ -29,6 +29,18 @@ type Client struct {
 	SignedOn   time.Time
 	LastActive time.Time // last PRIVMSG/NOTICE, for WHOIS idle time
 
+	// Account is the name of the account the client is logged in to, as
+	// registered; "" when not logged in. Change it only with Login and
+	// Logout. AccountOf gives it for WHOX, extbans and the like.
+	Account string
+	// CertFP is the SHA-256 fingerprint (lower-case hex) of the TLS client
+	// certificate presented at the handshake; "" for none.
+	CertFP string
+	// Auth is the connection's login machinery (SASL exchange in progress,
+	// a PASS account:password to check at registration, the nick
+	// reservation timer); package commands owns what is in it.
+	Auth AuthState
+
 	channels map[*Channel]*Membership
 	folded   string // Fold(Nick), the key of the nick and user indexes
 	gone     bool   // removed from the world; later events are ignored
@@ -127,10 +139,10 @@ func (m UserModes) String() string {
 }
 
 // Cap is one IRCv3 capability.
-type Cap uint16
+type Cap uint64
 
 // CapSet is a set of capabilities.
-type CapSet uint16
+type CapSet uint64
 
 const (
 	CapMultiPrefix Cap = 1 << iota
@@ -149,6 +161,10 @@ const (
 	// whose source is itself in the window of its target, so the server
 	// may send it messages sent on its behalf (chatd's course verbs).
 	CapSelfMessage
+	CapAccountNotify
+	CapAccountTag
+	CapSASL
+	CapAccountRegistration
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -157,6 +173,8 @@ var capabilities = []struct {
 	cap  Cap
 	name string
 }{
+	{CapAccountNotify, "account-notify"},
+	{CapAccountTag, "account-tag"},
 	{CapAwayNotify, "away-notify"},
 	{CapBatch, "batch"},
 	{CapCapNotify, "cap-notify"},
@@ -169,6 +187,8 @@ var capabilities = []struct {
 	{CapServerTime, "server-time"},
 	{CapSetname, "setname"},
 	{CapUserhostInNames, "userhost-in-names"},
+	{CapAccountRegistration, "draft/account-registration"},
+	{CapSASL, "sasl"},
 	{CapSelfMessage, "znc.in/self-message"},
 }
 

@@ -100,16 +100,22 @@ func (w *World) AddMember(ch *Channel, c *Client, m Membership) *Membership {
 	return mp
 }
 
-// RemoveMember takes c out of ch; an empty channel ceases to exist.
+// RemoveMember takes c out of ch; an empty channel ceases to exist
+// unless it is registered.
 func (w *World) RemoveMember(ch *Channel, c *Client) {
 	delete(ch.members, c)
 	delete(c.channels, ch)
 	ch.byNick.Delete(c)
-	if len(ch.members) == 0 {
-		w.dropChannelInvites(ch)
-		delete(w.channels, ch.folded)
-		w.chanIndex.Delete(ch)
+	if len(ch.members) == 0 && ch.Reg == nil {
+		w.dropChannel(ch)
 	}
+}
+
+// dropChannel makes an empty channel cease to exist.
+func (w *World) dropChannel(ch *Channel) {
+	w.dropChannelInvites(ch)
+	delete(w.channels, ch.folded)
+	w.chanIndex.Delete(ch)
 }
 
 // Quit removes c from the world: everyone sharing a channel sees QUIT with

@@ -130,7 +130,9 @@ type Fanout struct {
 	clientTags irc.Tags
 	msgid      string    // set for relayed messages (IRCv3 message-ids)
 	at         time.Time // formatted for server-time only if a recipient has it
-	lines      [4][]byte
+	lines      [8][]byte
+	account    string // the sender's account, for account-tag; see senderAccount
+	accountSet bool
 }
 
 // NewFanout prepares m (which must carry no tags) for delivery. clientTags
@@ -163,12 +165,18 @@ func (f *Fanout) Line(caps CapSet) []byte {
 	if caps.Has(CapMessageTags) && (len(f.clientTags) > 0 || f.msgid != "") {
 		variant |= 2
 	}
+	if caps.Has(CapAccountTag) && f.senderAccount() != "" {
+		variant |= 4
+	}
 	if f.lines[variant] == nil {
 		m := *f.msg
 		if variant != 0 {
 			m.Tags = irc.Tags{}
 			if variant&1 != 0 {
 				m.Tags["time"] = f.at.UTC().Format("2006-01-02T15:04:05.000Z")
+			}
+			if variant&4 != 0 {
+				m.Tags["account"] = f.account
 			}
 			if variant&2 != 0 {
 				if f.msgid != "" {
@@ -182,6 +190,22 @@ func (f *Fanout) Line(caps CapSet) []byte {
 		f.lines[variant] = f.w.encodeOrLog(&m)
 	}
 	return f.lines[variant]
+}
+
+// senderAccount is the account of the client the message comes from
+// (IRCv3 account-tag), found by the nick in its prefix the first time a
+// recipient with account-tag needs it, so that a fan-out that no such
+// client receives costs nothing more.
+func (f *Fanout) senderAccount() string {
+	if !f.accountSet {
+		f.accountSet = true
+		if p := f.msg.Prefix; p != nil && p.User != "" {
+			if c := f.w.nicks[Fold(p.Name)]; c != nil {
+				f.account = c.Account
+			}
+		}
+	}
+	return f.account
 }
 
 // To queues the message for c.

@@ -29,6 +29,13 @@ type World struct {
 	Config  *conf.Config
 	Log     *slog.Logger
 	Started time.Time
+	// Services holds what package commands keeps per world for its account
+	// commands (failed-login throttles, the bound on concurrent password
+	// hashing); only the state goroutine touches it.
+	Services any
+	// PasswordCost is the bcrypt cost of new account passwords (0: the
+	// default); tests lower it.
+	PasswordCost int
 
 	dispatch Dispatch
 	inbox    chan event
@@ -74,6 +81,13 @@ type World struct {
 	klines     []Kline    // server bans (state/kline.go)
 	klineStore KlineStore // where changed K-lines are handed for saving; may be nil
 	reloader   Reloader   // REHASH (state/reload.go); may be nil
+
+	store    Store               // where Writes go (state/persist.go); may be nil
+	accounts map[string]*Account // keyed by Fold(name) (state/account.go)
+	certs    map[string]string   // certificate fingerprint -> Fold(account name)
+	pending  map[string]bool     // folded names of accounts being created
+	guests   uint64              // guest nicks handed out (state/nickhold.go)
+	timers   uint64              // NextTimer
 }
 
 // ClientID names a connection for the lifetime of the process.
@@ -136,6 +150,9 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		users:       newUserIndex(),
 		chanIndex:   newChannelIndex(),
 		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
+		accounts:    make(map[string]*Account),
+		certs:       make(map[string]string),
+		pending:     make(map[string]bool),
 		msgidPrefix: strconv.FormatInt(time.Now().UnixNano(), 36) + "-",
 		stopped:     make(chan struct{}),
 		clock:       time.Now,
@@ -146,10 +163,11 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 type event interface{}
 
 type connectEvent struct {
-	id   ClientID
-	out  Outbox
-	addr netip.Addr
-	tls  bool
+	id     ClientID
+	out    Outbox
+	addr   netip.Addr
+	tls    bool
+	certFP string
 }
 
 type lineEvent struct {
@@ -216,6 +234,14 @@ func (w *World) submit(ev event) bool {
 // so the caller must.
 func (w *World) Connect(id ClientID, out Outbox, addr netip.Addr, tls bool) bool {
 	return w.submit(connectEvent{id: id, out: out, addr: addr, tls: tls})
+}
+
+// ConnectTLS announces a new TLS connection whose client presented a
+// certificate with the SHA-256 fingerprint certFP (lower-case hex; "" for
+// none). Called from the network side once the handshake is done.
+// It reports false, as Connect does, once the world has stopped.
+func (w *World) ConnectTLS(id ClientID, out Outbox, addr netip.Addr, certFP string) bool {
+	return w.submit(connectEvent{id: id, out: out, addr: addr, tls: true, certFP: certFP})
 }
 
 // Line submits a parsed line from a client. Called from the network side;
@@ -296,6 +322,7 @@ func (w *World) Run() {
 			}
 		}
 		if !w.stopping {
+			w.now = w.clock()
 			w.runLater()
 		}
 		w.flush()
@@ -360,6 +387,7 @@ func (w *World) handle(ev event) {
 	switch ev := ev.(type) {
 	case connectEvent:
 		c := newClient(ev.id, ev.out, ev.addr, ev.tls)
+		c.CertFP = ev.certFP
 		w.clients[c.ID] = c
 		w.unregistered++
 	case lineEvent:

@@ -1,0 +1,141 @@
+package commands
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"strings"
+	"sync"
+	"unicode"
+
+	"chatd/state"
+
+	"github.com/xdg-go/scram"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Account passwords are kept two ways: a bcrypt hash, checked for SASL
+// PLAIN, PASS account:password and NickServ IDENTIFY; and SCRAM-SHA-256
+// credentials (RFC 5802: salted PBKDF2, then keys from which the password
+// cannot be recovered), which SCRAM needs. bcrypt rather than argon2id:
+// it is already what [[oper]] hashes use, it needs no memory tuning on a
+// small 2-core box (argon2id's protection comes from tens of MiB per check,
+// which several concurrent checks multiply), and its cost is one knob.
+
+// DefaultPasswordCost is the bcrypt cost of account passwords.
+const DefaultPasswordCost = bcrypt.DefaultCost
+
+// scramIters is the PBKDF2 iteration count of the SCRAM credentials: RFC
+// 7677's minimum, which clients compute in a few milliseconds.
+const scramIters = 4096
+
+// HashPassword makes an account's bcrypt hash and SCRAM-SHA-256
+// credentials. It is slow on purpose: call it off the state goroutine.
+func HashPassword(password string, cost int) (string, state.ScramCredentials, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	if err != nil {
+		return "", state.ScramCredentials{}, err
+	}
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	client, err := scram.SHA256.NewClient("", password, "")
+	if err != nil {
+		// SASLprep refuses the password (unassigned or prohibited code
+		// points): SCRAM cannot be used with it, PLAIN still can.
+		return string(hash), state.ScramCredentials{Salt: salt, Iters: scramIters}, nil
+	}
+	creds := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIters})
+	return string(hash), state.ScramCredentials{Salt: salt, Iters: scramIters, StoredKey: creds.StoredKey, ServerKey: creds.ServerKey}, nil
+}
+
+// minPasswordLen and maxPasswordLen bound passwords: long enough not to
+// be guessed quickly, short enough to fit a PRIVMSG to NickServ (the
+// registration spec suggests 300 bytes).
+const (
+	minPasswordLen = 8
+	maxPasswordLen = 300
+)
+
+// PasswordProblem says what is wrong with a new password, "" if nothing.
+func PasswordProblem(p string) string {
+	switch {
+	case len(p) < minPasswordLen:
+		return "Password too weak: use at least 8 characters"
+	case len(p) > maxPasswordLen:
+		return "Password too long: at most 300 bytes"
+	case strings.ContainsFunc(p, unicode.IsControl):
+		return "Password must not contain control characters"
+	}
+	return ""
+}
+
+// passwordIsWeak tells WEAK_PASSWORD from UNACCEPTABLE_PASSWORD.
+func passwordIsWeak(p string) bool { return len(p) < minPasswordLen }
+
+// AccountNameProblem says why name cannot be an account, "" if it can:
+// an account's name is also its reserved nick, so it follows the nick
+// rules, and the service names are not available.
+func AccountNameProblem(name string, nickLen int) string {
+	switch {
+	case !validNick(name, nickLen):
+		return "Account names follow the nickname rules: letters, digits and []\\`_^{|}-, not starting with a digit or '-'"
+	case isServiceNick(name):
+		return "That name belongs to a service"
+	case strings.HasPrefix(state.Fold(name), "guest"):
+		return "Names starting with Guest are kept for guests"
+	}
+	return ""
+}
+
+// hashSlots bounds the bcrypt computations running at once: a burst of
+// logins costs a few cores at most, and each client has one at a time
+// (it is held meanwhile).
+type hashSlots chan struct{}
+
+func (s hashSlots) run(fn func()) {
+	s <- struct{}{}
+	defer func() { <-s }()
+	fn()
+}
+
+// dummyHashes caches, per cost, a hash of a random password that nothing
+// matches: an unknown account is checked against it, so that the answer
+// takes as long as for a wrong password.
+type dummyHashes struct {
+	mu     sync.Mutex
+	byCost map[int][]byte
+}
+
+func (d *dummyHashes) get(cost int) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if h, ok := d.byCost[cost]; ok {
+		return h
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+	if err != nil {
+		h, _ = bcrypt.GenerateFromPassword([]byte(rand.Text()), bcrypt.DefaultCost)
+	}
+	if d.byCost == nil {
+		d.byCost = map[int][]byte{}
+	}
+	d.byCost[cost] = h
+	return h
+}
+
+// fakeScram returns SCRAM credentials for an account that does not exist,
+// derived from its name and a per-process secret: the exchange goes on as
+// for a real account (the same salt each time for a name) and fails at
+// the proof, so SCRAM does not tell which accounts exist.
+func fakeScram(secret []byte, name string) scram.StoredCredentials {
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(label + "\x00" + state.Fold(name)))
+		return m.Sum(nil)
+	}
+	return scram.StoredCredentials{
+		KeyFactors: scram.KeyFactors{Salt: string(derive("salt")[:16]), Iters: scramIters},
+		StoredKey:  derive("stored"),
+		ServerKey:  derive("server"),
+	}
+}

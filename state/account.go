@@ -1,0 +1,198 @@
+package state
+
+import (
+	"slices"
+	"sort"
+
+	"gopkg.in/irc.v4"
+)
+
+// Accounts live in memory, loaded from the store at start; the store is
+// told of every change (state/persist.go) and the memory is changed only
+// once the store has committed, so that what clients are told matches
+// what survives a restart.
+
+// AuthState is a connection's login machinery. Package commands owns
+// its meaning; it lives here because it is per client.
+type AuthState struct {
+	SASL      *SASLExchange // the exchange in progress; nil when none
+	ViaSASL   bool          // logged in with SASL or PASS (counts for strict nick reservation)
+	Pass      string        // PASS account:password waiting for registration
+	Busy      bool          // a password check or account write is in flight
+	NickTimer uint64        // generation of the nick-reservation timer (0: none)
+}
+
+// SASLExchange is one AUTHENTICATE exchange in progress.
+type SASLExchange struct {
+	Mech string
+	Buf  []byte // the base64 chunks of the current response so far
+	Conv any    // mechanism state (a SCRAM server conversation)
+}
+
+// AccountOf is the account c is logged in to, "" for none: the hook WHOX
+// (%a), account extbans and the like use.
+func AccountOf(c *Client) string { return c.Account }
+
+// Account finds an account by name, casemapping-aware; nil if none.
+func (w *World) Account(name string) *Account { return w.accounts[Fold(name)] }
+
+// AccountByCert finds the account a certificate fingerprint belongs to.
+func (w *World) AccountByCert(fp string) *Account {
+	if fp == "" {
+		return nil
+	}
+	return w.accounts[w.certs[fp]]
+}
+
+// AccountCount is the number of accounts.
+func (w *World) AccountCount() int { return len(w.accounts) }
+
+// AccountNameTaken reports whether name is registered or being registered.
+func (w *World) AccountNameTaken(name string) bool {
+	key := Fold(name)
+	return w.accounts[key] != nil || w.pending[key]
+}
+
+// ReserveAccountName marks name as being registered, so that a second
+// REGISTER of it while the first is written is refused at once. Every
+// reservation ends with AddAccount or UnreserveAccountName.
+func (w *World) ReserveAccountName(name string) { w.pending[Fold(name)] = true }
+
+// UnreserveAccountName ends a reservation that did not become an account.
+func (w *World) UnreserveAccountName(name string) { delete(w.pending, Fold(name)) }
+
+// AddAccount puts a committed account in memory (ending its reservation).
+func (w *World) AddAccount(a Account) {
+	key := Fold(a.Name)
+	delete(w.pending, key)
+	acct := a
+	w.accounts[key] = &acct
+	for _, fp := range a.Certs {
+		w.certs[fp] = key
+	}
+}
+
+// SetAccountPassword records a committed password change.
+func (w *World) SetAccountPassword(name, hash string, scram ScramCredentials) {
+	if a := w.Account(name); a != nil {
+		a.PasswordHash, a.Scram = hash, scram
+	}
+}
+
+// SetAccountCert records a committed certificate change.
+func (w *World) SetAccountCert(name, fp string, add bool) {
+	a := w.Account(name)
+	if a == nil {
+		return
+	}
+	if add {
+		if !slices.Contains(a.Certs, fp) {
+			a.Certs = append(a.Certs, fp)
+			sort.Strings(a.Certs)
+		}
+		w.certs[fp] = Fold(a.Name)
+		return
+	}
+	a.Certs = slices.DeleteFunc(a.Certs, func(s string) bool { return s == fp })
+	if w.certs[fp] == Fold(a.Name) {
+		delete(w.certs, fp)
+	}
+}
+
+// RemoveAccount forgets a committed account deletion: its users are
+// logged out and the groups it owned become ordinary ones again.
+func (w *World) RemoveAccount(name string) {
+	key := Fold(name)
+	a := w.accounts[key]
+	if a == nil {
+		return
+	}
+	for _, fp := range a.Certs {
+		delete(w.certs, fp)
+	}
+	delete(w.accounts, key)
+	for _, c := range w.AccountClients(name) {
+		w.Logout(c)
+	}
+	for _, ch := range w.channels {
+		if ch.Reg != nil && ch.Reg.Owner == key {
+			w.Unregister(ch)
+		}
+	}
+}
+
+// LoadAccounts replaces the accounts in memory with list. The daemon calls
+// it before Run; after another process changed the store, ReplaceAccounts
+// is used instead.
+func (w *World) LoadAccounts(list []Account) {
+	clear(w.accounts)
+	clear(w.certs)
+	for _, a := range list {
+		w.AddAccount(a)
+	}
+}
+
+// ReplaceAccounts puts the store's contents in force after another
+// process (chatd account ...) changed it: clients logged in to an account
+// that is gone are logged out.
+func (w *World) ReplaceAccounts(list []Account) {
+	w.LoadAccounts(list)
+	for _, c := range w.sortedClients() {
+		if c.Account != "" && w.Account(c.Account) == nil {
+			w.Logout(c)
+		}
+	}
+}
+
+// AccountClients lists the clients logged in to an account, by nick.
+func (w *World) AccountClients(name string) []*Client {
+	key := Fold(name)
+	var list []*Client
+	for _, c := range w.clients {
+		if c.Account != "" && Fold(c.Account) == key {
+			list = append(list, c)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	return list
+}
+
+func (w *World) sortedClients() []*Client {
+	list := make([]*Client, 0, len(w.clients))
+	for _, c := range w.clients {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	return list
+}
+
+// Login logs c in to the account name (as registered) and tells those who
+// asked for account-notify: c itself and everyone sharing a channel.
+func (w *World) Login(c *Client, name string) {
+	if c.Account == name {
+		return
+	}
+	c.Account = name
+	w.notifyAccount(c, name)
+}
+
+// Logout logs c out of its account, telling account-notify clients.
+func (w *World) Logout(c *Client) {
+	if c.Account == "" {
+		return
+	}
+	c.Account = ""
+	c.Auth.ViaSASL = false
+	w.notifyAccount(c, "*")
+}
+
+func (w *World) notifyAccount(c *Client, param string) {
+	if !c.Registered {
+		return
+	}
+	out := w.NewFanout(&irc.Message{Prefix: &irc.Prefix{Name: c.Nick, User: c.User, Host: c.Host}, Command: "ACCOUNT", Params: []string{param}}, nil)
+	out.ToNeighbours(c, CapAccountNotify)
+	if c.Caps.Has(CapAccountNotify) {
+		out.To(c)
+	}
+}

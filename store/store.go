@@ -1,0 +1,242 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"chatd/state"
+)
+
+// Store is an open database and, once Run has started, its writer
+// goroutine. It implements state.Store.
+type Store struct {
+	db    *sql.DB
+	path  string // "" in memory
+	log   *slog.Logger
+	queue chan request
+	done  chan struct{} // closed when Run returns
+
+	// OnExternalChange, if set before Run, receives the whole contents
+	// after another process (chatd account ...) committed a change. It is
+	// called on Run's goroutine, in order with the done functions of
+	// Submit, and must not block for long.
+	OnExternalChange func(Snapshot)
+	dataVersion      int64
+
+	closeOnce sync.Once
+
+	// pollEvery is how often Run looks for other processes' commits.
+	pollEvery time.Duration
+}
+
+type request struct {
+	wr   state.Write
+	done func(error)
+}
+
+// queueSize bounds writes waiting for the disk; past it Submit refuses
+// (the operation is refused with a clear reply rather than waited for).
+const queueSize = 1024
+
+// maxBatch bounds the writes committed together in one transaction: a
+// burst costs one fsync per batch instead of one per write.
+const maxBatch = 64
+
+// Open opens (creating it if needed) the database at path, or an
+// in-memory one for "", checks it and migrates its schema. Errors that
+// mean the file cannot be used wrap ErrUnusable.
+func Open(path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(db, describe(path)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrate(db, describe(path)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, path: path, log: log, queue: make(chan request, queueSize), done: make(chan struct{}), pollEvery: time.Second}
+	if err := db.QueryRow("PRAGMA data_version").Scan(&s.dataVersion); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: data_version: %w", err)
+	}
+	return s, nil
+}
+
+// Path is the database file ("" in memory).
+func (s *Store) Path() string { return s.path }
+
+// Submit queues wr; done is called on Run's goroutine once it committed or
+// failed. It never blocks and reports false when the queue is full. It
+// must not be called after Close.
+func (s *Store) Submit(wr state.Write, done func(error)) bool {
+	select {
+	case s.queue <- request{wr: wr, done: done}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Run applies submitted writes until Close. Writes that are waiting
+// together are committed in one transaction, each inside a savepoint of
+// its own so that one refused write (a name taken meanwhile) does not
+// undo the others.
+func (s *Store) Run() {
+	defer close(s.done)
+	var poll <-chan time.Time
+	if s.path != "" && s.OnExternalChange != nil {
+		t := time.NewTicker(s.pollEvery)
+		defer t.Stop()
+		poll = t.C
+	}
+	batch := make([]request, 0, maxBatch)
+	for {
+		select {
+		case req, ok := <-s.queue:
+			if !ok {
+				return
+			}
+			batch = append(batch[:0], req)
+		more:
+			for len(batch) < maxBatch {
+				select {
+				case r, ok := <-s.queue:
+					if !ok {
+						break more
+					}
+					batch = append(batch, r)
+				default:
+					break more
+				}
+			}
+			s.commit(batch)
+			clear(batch)
+		case <-poll:
+			s.pollExternal()
+		}
+	}
+}
+
+// commit applies a batch and calls each request's done. If the batch
+// cannot commit (a full disk, an I/O error: SQLite may have rolled it back
+// already), each write is tried again alone, so that each gets its own
+// answer and those that fit are kept.
+func (s *Store) commit(batch []request) {
+	errs := make([]error, len(batch))
+	if err := s.commitTogether(batch, errs); err != nil && len(batch) > 1 {
+		for i := range batch {
+			s.commitTogether(batch[i:i+1], errs[i:i+1])
+		}
+	}
+	// Our own commit moves data_version only for other connections; read
+	// it again so that it is not taken for another process's change.
+	s.db.QueryRow("PRAGMA data_version").Scan(&s.dataVersion)
+	for i, r := range batch {
+		if errs[i] != nil {
+			s.log.Error("store write failed", "path", describe(s.path), "write", fmt.Sprintf("%T", r.wr), "err", errs[i])
+		}
+		if r.done != nil {
+			r.done(errs[i])
+		}
+	}
+}
+
+// commitTogether applies writes in one transaction, setting errs[i] for
+// each write refused; it returns the error that stopped the transaction
+// from committing (then every errs[i] is set).
+func (s *Store) commitTogether(batch []request, errs []error) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		err = fmt.Errorf("store: begin: %w", err)
+	} else {
+		for i, r := range batch {
+			errs[i] = s.applyOne(tx, r.wr)
+		}
+		if err = tx.Commit(); err != nil {
+			tx.Rollback()
+			err = fmt.Errorf("store: commit: %w", err)
+		}
+	}
+	if err != nil {
+		for i := range errs {
+			if errs[i] == nil || len(batch) > 1 {
+				errs[i] = err
+			}
+		}
+	}
+	return err
+}
+
+func (s *Store) applyOne(tx *sql.Tx, wr state.Write) error {
+	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		return err
+	}
+	if err := apply(tx, wr); err != nil {
+		tx.Exec("ROLLBACK TO w")
+		tx.Exec("RELEASE w")
+		return err
+	}
+	_, err := tx.Exec("RELEASE w")
+	return err
+}
+
+// pollExternal hands the contents to OnExternalChange when another
+// process has committed since we last looked.
+func (s *Store) pollExternal() {
+	var v int64
+	if err := s.db.QueryRow("PRAGMA data_version").Scan(&v); err != nil {
+		s.log.Error("store: data_version", "err", err)
+		return
+	}
+	if v == s.dataVersion {
+		return
+	}
+	s.dataVersion = v
+	snap, err := s.Load()
+	if err != nil {
+		s.log.Error("store: reloading after an outside change", "err", err)
+		return
+	}
+	s.log.Info("store changed by another process; reloaded", "accounts", len(snap.Accounts), "channels", len(snap.Channels))
+	s.OnExternalChange(snap)
+}
+
+// Close stops Run after the writes already submitted (Run must have been
+// started, or never be) and closes the database.
+// A second Close does nothing.
+func (s *Store) Close(running bool) error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.queue)
+		if running {
+			<-s.done
+		}
+		err = s.db.Close()
+	})
+	return err
+}
+
+// SetMaxPages caps the database file at n pages (PRAGMA max_page_count),
+// after which writes fail as on a full disk. Tests use it to prove that a
+// failed write is refused and reported; it must be called before Run.
+func (s *Store) SetMaxPages(n int) error {
+	_, err := s.db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", n))
+	return err
+}
+
+// PageCount is the file's current size in pages.
+func (s *Store) PageCount() (int, error) {
+	var n int
+	err := s.db.QueryRow("PRAGMA page_count").Scan(&n)
+	return n, err
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"path/filepath"
+
+	"chatd/conf"
+	"chatd/state"
+	"chatd/store"
+)
+
+// storePathFor resolves [store] path against the config file's directory
+// (with no config file, the directory chatd runs in); "" stays "" (in
+// memory).
+func storePathFor(cfg *conf.Config, configPath string) string {
+	p := cfg.Store.Path
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(configPath), p)
+}
+
+// attachStore loads the store's accounts and registered groups into world,
+// makes it the world's store and has outside changes (chatd account ...)
+// reach the world. The caller starts st.Run afterwards.
+func attachStore(world *state.World, st *store.Store) error {
+	snap, err := st.Load()
+	if err != nil {
+		return err
+	}
+	world.LoadAccounts(snap.Accounts)
+	world.LoadChannels(snap.Channels)
+	world.SetStore(st)
+	st.OnExternalChange = func(snap store.Snapshot) {
+		world.Post(func(w *state.World) {
+			w.ReplaceAccounts(snap.Accounts)
+			w.ReplaceChannels(snap.Channels)
+		})
+	}
+	return nil
+}
