@@ -167,7 +167,7 @@ func handleList(w *state.World, c *state.Client, m *irc.Message) error {
 
 // sendListEntry sends ch's 322 if c may see it.
 func sendListEntry(w *state.World, c *state.Client, ch *state.Channel) {
-	if canSee(c, ch) && len(ch.Members()) > 0 {
+	if canSee(c, ch) && (len(ch.Members()) > 0 || ch.Reg != nil) {
 		w.Numeric(c, irc.RPL_LIST, ch.Name, strconv.Itoa(len(ch.Members())), ch.Topic)
 	}
 }

@@ -111,7 +111,7 @@ func (ac *accountsCtl) checkPassword(w *state.World, c *state.Client, name, pass
 			if hash == nil {
 				hash = dummy
 			}
-			match = bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+			match = bcrypt.CompareHashAndPassword(hash, bcryptInput(password)) == nil
 		})
 		w.Post(func(w *state.World) {
 			w.Resume(c, func() {
@@ -128,16 +128,6 @@ func (ac *accountsCtl) checkPassword(w *state.World, c *state.Client, name, pass
 	}()
 }
 
-// loginMask is nick!user@host as 900 and 901 show it ("*" for parts not
-// yet known).
-func loginMask(c *state.Client) string {
-	user := c.User
-	if user == "" {
-		user = "*"
-	}
-	return c.DisplayNick() + "!" + user + "@" + c.Host
-}
-
 // completeLogin logs c in to acct and tells it (900). viaSASL is set for
 // SASL and PASS logins, which satisfy strict nick reservation.
 func completeLogin(w *state.World, c *state.Client, acct *state.Account, viaSASL bool) {
@@ -147,7 +137,7 @@ func completeLogin(w *state.World, c *state.Client, acct *state.Account, viaSASL
 	w.Login(c, acct.Name)
 	c.Auth.ViaSASL = c.Auth.ViaSASL || viaSASL
 	w.Log.Info("login", "id", c.ID, "nick", c.Nick, "host", c.Host, "account", acct.Name)
-	w.Numeric(c, rplLoggedIn, loginMask(c), acct.Name, "You are now logged in as "+acct.Name)
+	w.Numeric(c, rplLoggedIn, state.LoginMask(c), acct.Name, "You are now logged in as "+acct.Name)
 	if c.Registered {
 		nickIdentified(w, c)
 		grantAccountOper(w, c)
@@ -160,8 +150,7 @@ func logout(w *state.World, c *state.Client) {
 		return
 	}
 	w.Log.Info("logout", "id", c.ID, "nick", c.Nick, "account", c.Account)
-	w.Logout(c)
-	w.Numeric(c, rplLoggedOut, loginMask(c), "You are now logged out")
+	w.Logout(c) // 901
 	if c.Registered {
 		checkNickReservation(w, c)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"strings"
 	"sync"
 	"unicode"
@@ -32,7 +33,7 @@ const scramIters = 4096
 // HashPassword makes an account's bcrypt hash and SCRAM-SHA-256
 // credentials. It is slow on purpose: call it off the state goroutine.
 func HashPassword(password string, cost int) (string, state.ScramCredentials, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	hash, err := bcrypt.GenerateFromPassword(bcryptInput(password), cost)
 	if err != nil {
 		return "", state.ScramCredentials{}, err
 	}
@@ -46,6 +47,15 @@ func HashPassword(password string, cost int) (string, state.ScramCredentials, er
 	}
 	creds := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIters})
 	return string(hash), state.ScramCredentials{Salt: salt, Iters: scramIters, StoredKey: creds.StoredKey, ServerKey: creds.ServerKey}, nil
+}
+
+// bcryptInput is what bcrypt is given for a password: its SHA-256, in
+// base64. bcrypt reads at most 72 bytes (x/crypto refuses more), and a
+// password may be up to 300; hashing first keeps every byte significant
+// and the input a fixed 44 bytes.
+func bcryptInput(password string) []byte {
+	sum := sha256.Sum256([]byte(password))
+	return []byte(base64.StdEncoding.EncodeToString(sum[:]))
 }
 
 // minPasswordLen and maxPasswordLen bound passwords: long enough not to

@@ -176,14 +176,26 @@ func (w *World) Login(c *Client, name string) {
 	w.notifyAccount(c, name)
 }
 
-// Logout logs c out of its account, telling account-notify clients.
+// Logout logs c out of its account, telling it (901) and account-notify
+// clients.
 func (w *World) Logout(c *Client) {
 	if c.Account == "" {
 		return
 	}
 	c.Account = ""
 	c.Auth.ViaSASL = false
+	w.Numeric(c, "901", LoginMask(c), "You are now logged out")
 	w.notifyAccount(c, "*")
+}
+
+// LoginMask is nick!user@host as 900 and 901 show it ("*" for parts not
+// yet known).
+func LoginMask(c *Client) string {
+	user := c.User
+	if user == "" {
+		user = "*"
+	}
+	return c.DisplayNick() + "!" + user + "@" + c.Host
 }
 
 func (w *World) notifyAccount(c *Client, param string) {
