@@ -367,6 +367,11 @@ func dialRaw(t *testing.T, addr string) *rawClient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newRawClient(t, conn)
+}
+
+// newRawClient reads conn's lines (TLS tests pass a *tls.Conn).
+func newRawClient(t *testing.T, conn net.Conn) *rawClient {
 	c := &rawClient{t: t, conn: conn, lines: make(chan string, 1024)}
 	t.Cleanup(func() { conn.Close() })
 	go func() {

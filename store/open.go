@@ -47,7 +47,7 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetConnMaxLifetime(0)
 	if err := db.Ping(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w: %s: %v", ErrUnusable, describe(path), err)
+		return nil, fmt.Errorf("%w: %s: not a readable SQLite database: %v", ErrUnusable, describe(path), err)
 	}
 	return db, nil
 }
