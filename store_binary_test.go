@@ -222,7 +222,9 @@ func TestBinaryRegisteredGroupSurvivesRestart(t *testing.T) {
 	if l := owner.expect("NAMES", func(l string) bool { return field(l, 1) == "353" && field(l, 4) == "#class" }); !strings.Contains(l, "@teacher") {
 		t.Errorf("the owner did not get op after the restart: %s", l)
 	}
-	s.expect("ChanServ gives op", func(l string) bool { return strings.Contains(l, "ChanServ") && strings.HasSuffix(l, "MODE #class +o teacher") })
+	s.expect("ChanServ gives op", func(l string) bool {
+		return strings.Contains(l, "ChanServ") && strings.HasSuffix(l, "MODE #class +o teacher")
+	})
 }
 
 func TestBinaryAccountCommandsBesideServer(t *testing.T) {
