@@ -56,6 +56,9 @@ const (
 	whyMaxClients  = "Too many connections on this server (max_clients)"
 	whyMaxPerIP    = "Too many connections from your IP address (max_per_ip)"
 	whyConnectRate = "Connecting too fast; try again in a minute (connect_rate)"
+
+	whyUnregisteredPerIP = "Too many unregistered connections from your IP address (max_unregistered_per_ip)"
+	whyUnregisteredEvict = "Too many unregistered connections; the oldest are closed (max_unregistered)"
 )
 
 // TestLimitMaxClients: with max_clients = 2 the third connection is
@@ -122,4 +125,49 @@ func TestLimitLoopbackExemptByDefault(t *testing.T) {
 		c.expectClosed(hTimeout)
 	}
 	hdialAdmitted(t, d.addr, "after")
+}
+
+// TestLimitUnregisteredPerIP: with loopback not exempt and
+// max_unregistered_per_ip = 2, a third connection still registering from
+// 127.0.0.1 is refused; once one of the two has registered there is room.
+func TestLimitUnregisteredPerIP(t *testing.T) {
+	d := startHostileDaemon(t, nil, []string{"[limits]", "max_unregistered_per_ip = 2", "limit_exempt = []"})
+	a := hdialAdmitted(t, d.addr, "a")
+	hdialAdmitted(t, d.addr, "b")
+	expectRefused(t, d.addr, whyUnregisteredPerIP)
+	a.register("a")
+	c := hdialAdmitted(t, d.addr, "c")
+	expectRefused(t, d.addr, whyUnregisteredPerIP)
+	c.register("c")
+}
+
+// TestLimitUnregisteredEvictsOldest: with max_unregistered = 3, a fourth
+// connection that has not registered makes the oldest such connection go
+// (it is told why); registered clients are not touched, and the newcomer
+// can register. Connections that never register cannot keep new users
+// out.
+func TestLimitUnregisteredEvictsOldest(t *testing.T) {
+	d := startHostileDaemon(t, nil, []string{"[limits]", "max_unregistered = 3"})
+	r := hdialAdmitted(t, d.addr, "r")
+	r.register("r")
+	var loris []*hclient
+	for _, name := range []string{"l1", "l2", "l3"} {
+		loris = append(loris, hdialAdmitted(t, d.addr, name))
+	}
+	newcomer := hdialAdmitted(t, d.addr, "newcomer")
+	loris[0].expectClosedWith(hTimeout, nil, "ERROR :Closing Link: 127.0.0.1 ("+whyUnregisteredEvict+")")
+	for _, c := range loris[1:] {
+		c.syncQuiet()
+	}
+	r.syncQuiet()
+	newcomer.register("newcomer")
+	r.waitFor(":newcomer!newcomer@127.0.0.1 JOIN #lobby")
+
+	// newcomer registered, so it no longer counts: there is room for one
+	// more, and the one after pushes out l2, the oldest still registering.
+	hdialAdmitted(t, d.addr, "l4")
+	loris[1].syncQuiet()
+	hdialAdmitted(t, d.addr, "l5")
+	loris[1].expectClosedWith(hTimeout, nil, "ERROR :Closing Link: 127.0.0.1 ("+whyUnregisteredEvict+")")
+	loris[2].syncQuiet()
 }

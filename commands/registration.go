@@ -59,8 +59,11 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if isServiceNick(nick) {
 		return numeric(irc.ERR_ERRONEUSNICKNAME, nick, "Reserved for a service")
 	}
-	if w.NickInUse(nick, c) {
-		return numeric(irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+	if holder := w.NickHolder(nick); holder != nil && holder != c {
+		if holder.Registered {
+			return numeric(irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+		}
+		overruleNick(w, holder)
 	}
 	if !c.Registered {
 		w.SetNick(c, nick)
@@ -98,6 +101,19 @@ func bannedIn(w *state.World, c *state.Client) *state.Channel {
 		}
 	}
 	return nil
+}
+
+// overruleNick gives way to a client that wants the nick of u, a
+// connection that has not completed registration: a nick is only held
+// once registration completes, so one that never does (or stalls in CAP
+// negotiation) cannot keep a nick from anyone until it times out. u is
+// told 433 for the nick and must send NICK again before it can register,
+// as InspIRCd does (Ergo does not reserve nicks before registration at
+// all, to the same effect).
+func overruleNick(w *state.World, u *state.Client) {
+	nick := u.Nick
+	w.OverruleNick(u)
+	w.Numeric(u, irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
 }
 
 // tryRegister completes registration once NICK and USER are in and any CAP

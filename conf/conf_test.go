@@ -199,6 +199,10 @@ func TestValidate(t *testing.T) {
 		{"max_channels_per_client 0", func(c *Config) { c.Limits.MaxChannelsPerClient = 0 }, "limits.max_channels_per_client: must be between 1 and 1000, got 0"},
 		{"max_channels_per_client 1001", func(c *Config) { c.Limits.MaxChannelsPerClient = 1001 }, "limits.max_channels_per_client: must be between 1 and 1000, got 1001"},
 		{"max_channels_per_client 1 ok", func(c *Config) { c.Limits.MaxChannelsPerClient = 1 }, ""},
+		{"max_unregistered 0", func(c *Config) { c.Limits.MaxUnregistered = 0 }, "limits.max_unregistered: must be at least 1, got 0"},
+		{"max_unregistered 1 ok", func(c *Config) { c.Limits.MaxUnregistered = 1 }, ""},
+		{"max_unregistered_per_ip -1", func(c *Config) { c.Limits.MaxUnregisteredPerIP = -1 }, "limits.max_unregistered_per_ip: must be at least 0, got -1"},
+		{"max_unregistered_per_ip 0 ok", func(c *Config) { c.Limits.MaxUnregisteredPerIP = 0 }, ""},
 
 		{"burst 0", func(c *Config) { c.Flood.Burst = 0 }, "flood.burst: must be at least 1"},
 		{"per_second 0", func(c *Config) { c.Flood.PerSecond = 0 }, "flood.per_second: must be a positive number"},

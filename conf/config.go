@@ -73,7 +73,7 @@ type Limits struct {
 	PingTimeout         Duration `toml:"ping_timeout"`         // time allowed to answer that PING
 	MaxPerIP            int      `toml:"max_per_ip"`           // most connections from one IP; 0 disables
 	ConnectRate         int      `toml:"connect_rate"`         // most new connections per IP per minute; 0 disables
-	LimitExempt         []string `toml:"limit_exempt"`         // CIDR prefixes exempt from max_per_ip and connect_rate
+	LimitExempt         []string `toml:"limit_exempt"`         // CIDR prefixes exempt from the per-IP limits
 	AwayLength          int      `toml:"away_length"`          // longest AWAY message
 	KickLength          int      `toml:"kick_length"`          // longest KICK reason
 	WhowasLength        int      `toml:"whowas_length"`        // how many departed clients WHOWAS remembers
@@ -81,6 +81,15 @@ type Limits struct {
 	// MaxChannelsPerClient is the most channels one client may be in at
 	// once, the lobby included (RPL_ISUPPORT CHANLIMIT).
 	MaxChannelsPerClient int `toml:"max_channels_per_client"`
+
+	// MaxUnregistered is the most connections that have not completed
+	// registration at once; when it is reached, the oldest of them is
+	// closed to make room, so never-registering connections cannot keep
+	// new users out. Effectively at most max_clients.
+	MaxUnregistered int `toml:"max_unregistered"`
+	// MaxUnregisteredPerIP is the most such connections from one IP
+	// (limit_exempt applies); more are refused. 0 disables.
+	MaxUnregisteredPerIP int `toml:"max_unregistered_per_ip"`
 }
 
 // Flood is the [flood] table: per-client command rate limiting (a token
@@ -136,6 +145,8 @@ func Default() *Config {
 			WhowasLength:        1000,
 
 			MaxChannelsPerClient: 50,
+			MaxUnregistered:      1000,
+			MaxUnregisteredPerIP: 10,
 		},
 		Flood: Flood{
 			Enabled:   true,

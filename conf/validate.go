@@ -160,6 +160,8 @@ func (c *Config) validateLimits(ch *checker) {
 	// At least 1, so that the lobby can always be joined; at most 1,000,
 	// which bounds what one NICK, QUIT or JOIN 0 fans out to.
 	ch.between("limits.max_channels_per_client", l.MaxChannelsPerClient, 1, 1000)
+	ch.atLeast("limits.max_unregistered", l.MaxUnregistered, 1)
+	ch.atLeast("limits.max_unregistered_per_ip", l.MaxUnregisteredPerIP, 0)
 	ch.between("limits.topic_length", l.TopicLength, 1, 400)
 	ch.between("limits.away_length", l.AwayLength, 1, 400)
 	ch.between("limits.kick_length", l.KickLength, 1, 400)

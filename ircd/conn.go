@@ -2,6 +2,7 @@ package ircd
 
 import (
 	"bytes"
+	"container/list"
 	"errors"
 	"io"
 	"net"
@@ -43,7 +44,8 @@ type conn struct {
 	addr netip.Addr
 
 	registered atomic.Bool
-	exempt     atomic.Bool // operators are exempt from flood control
+	exempt     atomic.Bool   // operators are exempt from flood control
+	pending    *list.Element // in srv.pending while unregistered; guarded by its mu
 
 	// Push-back: the reader reads nothing while pausedOn > 0 (that many
 	// congested queues hold lines this client caused, see WaitFor) or
@@ -58,6 +60,7 @@ type conn struct {
 // It wakes the reader, which may be waiting on the registration deadline,
 // so that the ping clock starts now rather than at that deadline.
 func (c *conn) Registered() {
+	c.srv.pending.remove(c)
 	c.registered.Store(true)
 	_ = c.nc.SetReadDeadline(time.Now())
 }

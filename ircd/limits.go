@@ -49,6 +49,13 @@ func (il *ipLimits) isExempt(addr netip.Addr) bool {
 	return false
 }
 
+// exempts reports whether addr is in limit_exempt.
+func (il *ipLimits) exempts(addr netip.Addr) bool {
+	il.mu.Lock()
+	defer il.mu.Unlock()
+	return il.isExempt(addr)
+}
+
 // admit counts a new connection from addr, or says why it is refused.
 // Every admitted connection must be followed by release. Connections from
 // exempt addresses are counted too, so that a REHASH changing the

@@ -172,6 +172,24 @@ func (q *sendQueue) Close() {
 	q.mu.Unlock()
 }
 
+// closeWith ends the connection from the network side: line (an ERROR)
+// is sent first, whatever the limit, and the reader reports reason as the
+// client's QUIT reason once it sees the socket close.
+func (q *sendQueue) closeWith(reason string, line []byte) {
+	q.mu.Lock()
+	if q.closing {
+		q.mu.Unlock()
+		return
+	}
+	q.failure = reason
+	if line != nil {
+		q.lines = append(q.lines, line)
+		q.bytes += len(line)
+	}
+	q.mu.Unlock()
+	q.Close()
+}
+
 // isClosing reports whether Close was called or the socket failed.
 func (q *sendQueue) isClosing() bool {
 	q.mu.Lock()

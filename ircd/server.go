@@ -31,7 +31,8 @@ type Server struct {
 	// moves to a fresh goroutine with the smallest stack (reader.run).
 	idleHandOff time.Duration
 	limits      *ipLimits
-	queues      queueLimits // send queue limits, shared by every connection
+	pending     pendingConns // connections still registering (unregistered.go)
+	queues      queueLimits  // send queue limits, shared by every connection
 	nextID      atomic.Uint64
 	live        atomic.Int64 // open connections, for max_clients
 	cert        atomic.Pointer[tls.Certificate]
@@ -242,10 +243,24 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 		flushTimeout: 3 * time.Second,
 		onClosing:    c.wake,
 		onClosed: func() {
+			s.pending.remove(c)
 			s.limits.release(addr)
 			s.live.Add(-1)
 			s.conns.Done()
 		},
+	}
+	// Counted as unregistered once its queue exists: another accept may
+	// evict it at once.
+	l := cfg.Limits
+	why, evict := s.pending.admit(c, min(l.MaxUnregistered, l.MaxClients), l.MaxUnregisteredPerIP, s.limits.exempts(addr))
+	if why != "" {
+		s.limits.release(addr)
+		s.refuse(nc, addr, why)
+		return
+	}
+	if evict != nil {
+		s.log.Warn("unregistered connection closed to make room", "id", evict.id, "remote", evict.nc.RemoteAddr())
+		evict.closeWith(whyUnregisteredEvict, closingLink(evict.addr, whyUnregisteredEvict))
 	}
 	s.log.Debug("connect", "id", c.id, "remote", nc.RemoteAddr())
 	if tc, ok := nc.(*tls.Conn); ok {
@@ -310,9 +325,9 @@ const socketSendBuffer = 64 << 10
 // accept loop so that a client that does not read cannot stall accepting.
 func (s *Server) refuse(nc net.Conn, addr netip.Addr, why string) {
 	s.log.Warn("connection refused", "remote", nc.RemoteAddr(), "reason", why)
-	line, err := state.Encode(&irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + addr.String() + " (" + why + ")"}})
+	line := closingLink(addr, why)
 	go func() {
-		if err == nil {
+		if line != nil {
 			_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			_, _ = nc.Write(line)
 		}
@@ -320,6 +335,16 @@ func (s *Server) refuse(nc net.Conn, addr netip.Addr, why string) {
 		s.live.Add(-1)
 		s.conns.Done()
 	}()
+}
+
+// closingLink is the ERROR line for a connection the network side ends;
+// nil if it cannot be encoded.
+func closingLink(addr netip.Addr, why string) []byte {
+	line, err := state.Encode(&irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + addr.String() + " (" + why + ")"}})
+	if err != nil {
+		return nil
+	}
+	return line
 }
 
 // listener is a bound socket and whether it speaks TLS.

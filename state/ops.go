@@ -21,6 +21,23 @@ func (w *World) NickInUse(nick string, c *Client) bool {
 	return other != nil && other != c
 }
 
+// NickHolder returns the client holding nick, registered or not; nil if
+// the nick is free.
+func (w *World) NickHolder(nick string) *Client { return w.nicks[Fold(nick)] }
+
+// OverruleNick takes its nick away from c, which has not completed
+// registration, so that another client can have it; c cannot register
+// until it has chosen another.
+func (w *World) OverruleNick(c *Client) {
+	if c.Registered || c.Nick == "" {
+		return
+	}
+	if w.nicks[Fold(c.Nick)] == c {
+		delete(w.nicks, Fold(c.Nick))
+	}
+	c.Nick = ""
+}
+
 // SetNick gives c a nick the caller has checked is free.
 // A registered client's old nick goes into WHOWAS (RFC 2812 3.6.3).
 func (w *World) SetNick(c *Client, nick string) {
