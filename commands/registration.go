@@ -59,13 +59,15 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if isServiceNick(nick) {
 		return numeric(irc.ERR_ERRONEUSNICKNAME, nick, "Reserved for a service")
 	}
-	if holder := w.NickHolder(nick); holder != nil && holder != c {
-		if holder.Registered {
-			return numeric(irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
-		}
-		overruleNick(w, holder)
+	camper := w.NickHolder(nick) // taken from it once every check passed
+	if camper == c {
+		camper = nil
+	}
+	if camper != nil && camper.Registered {
+		return numeric(irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
 	}
 	if !c.Registered {
+		overruleNick(w, camper)
 		w.SetNick(c, nick)
 		return tryRegister(w, c)
 	}
@@ -78,6 +80,7 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if strictReservation(w) && reservedBy(w, c, nick) != nil {
 		return errNickReserved(nick)
 	}
+	overruleNick(w, camper)
 	changeNick(w, c, nick)
 	checkNickReservation(w, c)
 	return nil
@@ -111,6 +114,9 @@ func bannedIn(w *state.World, c *state.Client) *state.Channel {
 // as InspIRCd does (Ergo does not reserve nicks before registration at
 // all, to the same effect).
 func overruleNick(w *state.World, u *state.Client) {
+	if u == nil {
+		return
+	}
 	nick := u.Nick
 	w.OverruleNick(u)
 	w.Numeric(u, irc.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
