@@ -71,7 +71,14 @@ func partAll(w *state.World, c *state.Client) {
 // starts without the default modes that would lock it (lobbyLockModes).
 func joinOne(w *state.World, c *state.Client, name, key string) error {
 	if !validChannel(name, w.Config.Limits.ChannelLength) {
-		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), "No such channel")
+		// 403 is what modern.ircdocs.horse gives JOIN for a name that
+		// cannot be a channel (479 ERR_BADCHANNAME is not in it); the text
+		// says why when the reason is an invisible character.
+		reason := invisibleReason("Illegal channel name", name)
+		if reason == "" {
+			reason = "No such channel"
+		}
+		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), reason)
 	}
 	ch := w.Channel(name)
 	if ch != nil && ch.Membership(c) != nil {

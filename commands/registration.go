@@ -54,7 +54,11 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 		return numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
 	}
 	if !validNick(nick, w.Config.Limits.NickLength) {
-		return numeric(irc.ERR_ERRONEUSNICKNAME, sendableParam(nick), "Erroneous nickname")
+		reason := invisibleReason("Erroneous nickname", nick)
+		if reason == "" {
+			reason = "Erroneous nickname"
+		}
+		return numeric(irc.ERR_ERRONEUSNICKNAME, sendableParam(nick), reason)
 	}
 	if isServiceNick(nick) {
 		return numeric(irc.ERR_ERRONEUSNICKNAME, nick, "Reserved for a service")

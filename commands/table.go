@@ -5,13 +5,13 @@ package commands
 func newTable() table {
 	t := table{
 		"PASS":     {handle: handlePass, minParams: 1, preReg: true, usage: "PASS <password>", help: "Give the server password (before NICK/USER)."},
-		"NICK":     {handle: handleNick, minParams: 0, preReg: true, usage: "NICK <nick>", help: "Choose or change your nickname."},
+		"NICK":     {handle: handleNick, minParams: 0, preReg: true, usage: "NICK <nick>", help: "Choose or change your nickname: ASCII letters, digits and []\\`_^{|}-, not starting with a digit or -. Refused (435) while a ban silences you in a channel."},
 		"USER":     {handle: handleUser, minParams: 4, preReg: true, usage: "USER <user> 0 * :<real name>", help: "Register your username and real name."},
 		"CAP":      {handle: handleCap, minParams: 1, preReg: true, usage: "CAP LS|LIST|REQ|END [...]", help: "Negotiate IRCv3 capabilities."},
 		"PING":     {handle: handlePing, minParams: 1, preReg: true, usage: "PING <token>", help: "Ask the server to answer PONG <token>."},
 		"PONG":     {handle: handlePong, minParams: 0, preReg: true, usage: "PONG <token>", help: "Answer the server's PING."},
 		"QUIT":     {handle: handleQuit, minParams: 0, preReg: true, usage: "QUIT [:<reason>]", help: "Leave the server; others see the reason."},
-		"JOIN":     {handle: handleJoin, minParams: 1, usage: "JOIN <#channel>[,<#channel>...] [<key>...] | JOIN 0", help: "Join channels, creating new ones; JOIN 0 leaves all."},
+		"JOIN":     {handle: handleJoin, minParams: 1, usage: "JOIN <#channel>[,<#channel>...] [<key>...] | JOIN 0", help: "Join channels, creating new ones; JOIN 0 leaves all. A name is # then any visible characters: no spaces, commas, control or invisible (zero-width, bidi) ones."},
 		"PART":     {handle: handlePart, minParams: 1, usage: "PART <#channel>[,...] [:<reason>]", help: "Leave channels."},
 		"PRIVMSG":  {handle: handlePrivmsg, minParams: 0, usage: "PRIVMSG <target>[,...] :<text>", help: "Send a message to users or channels."},
 		"NOTICE":   {handle: handleNotice, minParams: 0, usage: "NOTICE <target>[,...] :<text>", help: "Send a notice (never answered automatically)."},

@@ -3,6 +3,8 @@ package commands
 import (
 	"strings"
 	"unicode/utf8"
+
+	"chatd/names"
 )
 
 // validNick reports whether nick is acceptable: RFC 2812's letters, digits
@@ -25,18 +27,25 @@ func validNick(nick string, max int) bool {
 }
 
 // validChannel reports whether name is a channel name chatd accepts: '#'
-// then at least one byte, none of them space, comma, BEL, NUL, CR, LF or
-// other controls, valid UTF-8, within max bytes.
+// then at least one more character, valid UTF-8, within max bytes, with
+// no comma and nothing that cannot be seen (names.Invisible: spaces,
+// controls, bidirectional and other format characters), so that no two
+// channels look alike by an invisible difference.
 func validChannel(name string, max int) bool {
-	if len(name) < 2 || len(name) > max || name[0] != '#' || !utf8.ValidString(name) {
+	if len(name) < 2 || len(name) > max || name[0] != '#' || !utf8.ValidString(name) || strings.IndexByte(name, ',') >= 0 {
 		return false
 	}
-	for i := 0; i < len(name); i++ {
-		if name[i] <= ' ' || name[i] == ',' || name[i] == 0x7f {
-			return false
-		}
+	_, invisible := names.FirstInvisible(name)
+	return !invisible
+}
+
+// invisibleReason says which invisible character made what a name, or ""
+// when it holds none (or is not UTF-8).
+func invisibleReason(what, name string) string {
+	if r, ok := names.FirstInvisible(name); ok && utf8.ValidString(name) {
+		return what + ": " + names.Describe(r) + " is a space, control or invisible character"
 	}
-	return true
+	return ""
 }
 
 // isChannel reports whether target names a channel rather than a nick.

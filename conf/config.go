@@ -1,5 +1,7 @@
 // Package conf owns chatd's configuration: the TOML schema, its defaults,
-// loading and validation. It imports nothing else of chatd's.
+// loading and validation. Of chatd's packages it imports only names, the
+// leaf package that says which characters a channel name may hold, so
+// that server.lobby is checked as JOIN checks it.
 package conf
 
 import (

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 
+	"chatd/names"
+
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -78,6 +80,13 @@ func hasControl(s string, spaces bool) bool {
 	})
 }
 
+// invisibleIn reports whether s holds a character that a channel name may
+// not (names.Invisible), as JOIN would refuse it.
+func invisibleIn(s string) bool {
+	_, ok := names.FirstInvisible(s)
+	return ok
+}
+
 func (c *Config) validateServer(ch *checker) {
 	s := c.Server
 	switch {
@@ -102,6 +111,9 @@ func (c *Config) validateServer(ch *checker) {
 			ch.add("server.lobby", "must be \"\" or a channel name starting with '#', got %q", s.Lobby)
 		case hasControl(s.Lobby, true) || strings.Contains(s.Lobby, ","):
 			ch.add("server.lobby", "must not contain spaces, commas or control characters, got %q", s.Lobby)
+		case invisibleIn(s.Lobby):
+			r, _ := names.FirstInvisible(s.Lobby)
+			ch.add("server.lobby", "must not contain invisible characters such as %s, got %q", names.Describe(r), s.Lobby)
 		case len(s.Lobby) > c.Limits.ChannelLength:
 			ch.add("server.lobby", "%q is longer than limits.channel_length (%d)", s.Lobby, c.Limits.ChannelLength)
 		}
