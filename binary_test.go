@@ -27,7 +27,9 @@ import (
 )
 
 // Tests of the chatd binary itself, built once per test run with go build
-// (lazily, so `go test -run Transcript` does not pay for it).
+// (lazily, so `go test -run Transcript` does not pay for it). Every caller
+// gets the binary before it starts a timeout: on a busy machine the build
+// alone can take longer than a test's whole time limit.
 
 // binTimeout bounds every wait on a chatd process or its clients.
 const binTimeout = 10 * time.Second
@@ -125,8 +127,9 @@ var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // it listens on. The process is killed at cleanup if still running.
 func startChatd(t *testing.T, args ...string) *chatdProc {
 	t.Helper()
+	bin := chatdBinary(t) // built before any deadline below starts
 	p := &chatdProc{t: t, stderr: newWatchedOutput(), exited: make(chan struct{})}
-	p.cmd = exec.Command(chatdBinary(t), args...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout = p.stderr
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -183,9 +186,10 @@ func (p *chatdProc) signalAndWait(sig os.Signal, within time.Duration) int {
 // and the exit code.
 func runBinary(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	bin := chatdBinary(t) // built before the clock starts: a build is not part of the run
 	ctx, cancel := context.WithTimeout(context.Background(), binTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chatdBinary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

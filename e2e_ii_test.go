@@ -104,10 +104,7 @@ type iiWorld struct {
 
 func startIIWorld(t *testing.T) *iiWorld {
 	t.Helper()
-	iiPath, err := exec.LookPath("ii")
-	if err != nil {
-		t.Fatalf("the ii IRC client is not installed (%v): install it, e.g. `apt-get install ii`; CI installs it", err)
-	}
+	iiPath := needTool(t, "ii", "ii")
 	p := startChatd(t, "-config", writeConfig(t, "[flood]", "enabled = false"))
 
 	tester := dialRaw(t, p.addr)
