@@ -127,9 +127,17 @@ var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // it listens on. The process is killed at cleanup if still running.
 func startChatd(t *testing.T, args ...string) *chatdProc {
 	t.Helper()
+	return startChatdIn(t, "", args...)
+}
+
+// startChatdIn is startChatd with dir as the working directory ("" for
+// the test's own).
+func startChatdIn(t *testing.T, dir string, args ...string) *chatdProc {
+	t.Helper()
 	bin := chatdBinary(t) // built before any deadline below starts
 	p := &chatdProc{t: t, stderr: newWatchedOutput(), exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
+	p.cmd.Dir = dir
 	p.cmd.Stdout = p.stderr
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {

@@ -438,3 +438,25 @@ func TestEmptyFileIsDefault(t *testing.T) {
 		t.Fatalf("Load(empty) = %+v, want Default()", c)
 	}
 }
+
+// Relative paths are resolved against the config file's directory; absolute
+// ones and empty ones are kept.
+func TestLoadResolvesPathsAgainstTheFile(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeKeyPair(t, dir)
+	path := filepath.Join(dir, "chatd.toml")
+	text := "[listen]\ntls = [\":6697\"]\ntls_cert = \"" + filepath.Base(certFile) + "\"\ntls_key = \"" + keyFile + "\"\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load with a relative tls_cert = %v", err)
+	}
+	if got.Listen.TLSCert != certFile || got.Listen.TLSKey != keyFile {
+		t.Errorf("tls_cert, tls_key = %q, %q; want %q, %q", got.Listen.TLSCert, got.Listen.TLSKey, certFile, keyFile)
+	}
+	if got, err := Load(writeConf(t, "[server]\nname = \"a.b\"\n")); err != nil || got.Listen.TLSCert != "" {
+		t.Errorf("an unset path became %q (%v), want it left empty", got.Listen.TLSCert, err)
+	}
+}

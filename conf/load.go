@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -11,8 +12,9 @@ import (
 )
 
 // Load reads the TOML file at path onto Default(), so omitted keys keep
-// their defaults, rejects keys the schema does not know, and validates
-// the result. Errors name the file, the line where known, and the key:
+// their defaults, rejects keys the schema does not know, resolves relative
+// file paths against the file's directory (paths.go), and validates the
+// result. Errors name the file, the line where known, and the key:
 //
 //	conf: chatd.toml: line 12: limits.nick_length: must be between 1 and 255, got 0
 func Load(path string) (*Config, error) {
@@ -35,6 +37,7 @@ func Load(path string) (*Config, error) {
 	if err := unknownKeys(path, md.Undecoded(), lines); err != nil {
 		return nil, err
 	}
+	c.resolvePaths(filepath.Dir(path))
 	if err := c.Validate(); err != nil {
 		return nil, locate(path, err, lines)
 	}
