@@ -32,6 +32,12 @@ import (
 const defaultConfigPath = "chatd.toml"
 
 func main() {
+	// Logging must never kill the server. Go ends a process with SIGPIPE
+	// when a write to stdout or stderr finds the pipe closed, and with
+	// `chatd 2>&1 | tee log` a Ctrl-C stops tee too, so the "shutting
+	// down" log line would kill chatd before any client got its ERROR.
+	// Ignored, the write just fails (and the log line is lost).
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
