@@ -449,3 +449,11 @@ func (c *rawClient) recent() string {
 	}
 	return strings.Join(s, "\n")
 }
+
+// -h prints the usage, which names the mkpasswd subcommand, and exits 0.
+func TestBinaryHelp(t *testing.T) {
+	stdout, stderr, code := runBinary(t, "", "-h")
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "chatd mkpasswd") || !strings.Contains(stderr, "-config") {
+		t.Errorf("chatd -h: exit %d, stdout %q, stderr %q; want exit 0 and a usage naming mkpasswd and the flags", code, stdout, stderr)
+	}
+}

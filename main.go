@@ -60,7 +60,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	debug := flags.Bool("debug", false, "log at debug level (includes message traffic)")
 	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for performance work)")
+	flags.Usage = func() { usage(flags) }
 	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h asked for the usage text, which is not an error
+		}
 		return 2
 	}
 	if *showVersion {
@@ -124,6 +128,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	log.Info("shutting down")
 	d.stop()
 	return 0
+}
+
+// usage prints how to run chatd, its subcommand included.
+func usage(flags *flag.FlagSet) {
+	out := flags.Output()
+	fmt.Fprint(out, `Usage:
+  chatd [flags]      run the server
+  chatd mkpasswd     read a password on stdin, print its bcrypt hash
+                     (for password_hash in an [[oper]] table), e.g.
+                     echo 'my secret' | chatd mkpasswd
+
+Flags:
+`)
+	flags.PrintDefaults()
 }
 
 // loadConfig reads the config file. When the default path is absent and no

@@ -22,9 +22,15 @@ func handlePong(w *state.World, c *state.Client, m *irc.Message) error { return 
 // even when it is empty (modern.ircdocs.horse, QUIT: "This applies even if
 // <reason> is empty, in which case the reason sent to other clients SHOULD
 // be just this "Quit: " string"), so a client cannot pass its reason off as
-// a server-generated one such as "Ping timeout".
+// a server-generated one such as "Ping timeout". A QUIT with no reason at
+// all (a bare QUIT typed in nc) gets the default RFC 1459 and RFC 2812 give
+// it, the nickname, so others read "Quit: alice" rather than an empty one.
 func handleQuit(w *state.World, c *state.Client, m *irc.Message) error {
-	w.Quit(c, "Quit: "+truncateUTF8(m.Param(0), w.Config.Limits.KickLength))
+	reason := m.Param(0)
+	if len(m.Params) == 0 {
+		reason = c.Nick
+	}
+	w.Quit(c, "Quit: "+truncateUTF8(reason, w.Config.Limits.KickLength))
 	return nil
 }
 

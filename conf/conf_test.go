@@ -460,3 +460,18 @@ func TestLoadResolvesPathsAgainstTheFile(t *testing.T) {
 		t.Errorf("an unset path became %q (%v), want it left empty", got.Listen.TLSCert, err)
 	}
 }
+
+// A whole number where a fraction is allowed is still a number: per_second
+// = 2 loads as 2.0. The other way round, a fraction where a count is
+// expected is refused, naming the key.
+func TestLoadNumberKinds(t *testing.T) {
+	for text, want := range map[string]float64{"per_second = 2": 2, "per_second = 0.5": 0.5, "per_second = 3.0": 3} {
+		c, err := Load(writeConf(t, "[flood]\n"+text+"\n"))
+		if err != nil || c.Flood.PerSecond != want {
+			t.Errorf("%s: got %v, %v; want %v", text, c.Flood.PerSecond, err, want)
+		}
+	}
+	if _, err := Load(writeConf(t, "[flood]\nburst = 2.5\n")); err == nil || !strings.Contains(err.Error(), "flood.burst") {
+		t.Errorf("burst = 2.5: error %v, want one naming flood.burst", err)
+	}
+}
