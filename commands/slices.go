@@ -1,6 +1,10 @@
 package commands
 
-import "chatd/state"
+import (
+	"time"
+
+	"chatd/state"
+)
 
 // Long replies. No line may make the state goroutine work in proportion to
 // the size of the network at once: a reply that can grow with it (WHO and
@@ -13,9 +17,13 @@ import "chatd/state"
 // cursor is the casefolded name of the last entry handled, so a slice
 // resumes correctly however the world changed in between.
 
-// visitsPerSlice bounds the entries one slice looks at, matching or not,
-// so that a mask that matches nobody still yields to others.
-const visitsPerSlice = 1000
+// A slice also ends after visitsPerSlice entries, matching or not, or
+// sliceTime, whichever comes first: a mask that matches nobody, or one
+// that is slow to match, still yields to others.
+const (
+	visitsPerSlice = 1000
+	sliceTime      = time.Millisecond
+)
 
 // eachTarget calls fn for each target in order. Once a target's reply was
 // left partly for later, the remaining targets wait behind it, in a step
@@ -55,8 +63,9 @@ func sliceWalk[T any](w *state.World, c *state.Client, walk func(after string, f
 	step = func(*state.World) {
 		visited := 0
 		stopped := false
+		start := time.Now()
 		walk(after, func(e T) bool {
-			if visited == visitsPerSlice || w.SliceFull(c) {
+			if visited == visitsPerSlice || w.SliceFull(c) || visited%16 == 15 && time.Since(start) > sliceTime {
 				stopped = true
 				return false
 			}

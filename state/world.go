@@ -58,8 +58,9 @@ type World struct {
 	replies      replyCache  // see ConfigReplies
 	touched      []*Client   // sent something since the last flush
 	epoch        uint64
-	batchCount   uint64  // see NewBatchRef
-	cur          *Client // whose line (or reply slice) is being handled: see request
+	batchCount   uint64              // see NewBatchRef
+	cur          *Client             // whose line (or reply slice) is being handled: see request
+	observe      func(time.Duration) // see ObserveEvents
 
 	// Functions queued by Later, from any goroutine, run between runs of
 	// inbox events. Unlike Post, Later never blocks, so a connection's
@@ -362,14 +363,37 @@ func (w *World) runLater() {
 		if w.stopping {
 			return
 		}
+		start := w.startTiming()
 		fn(w)
 		w.reapDoomed()
+		w.endTiming(start)
 	}
 }
 
 func (w *World) step(ev event) {
+	start := w.startTiming()
 	w.handle(ev)
 	w.reapDoomed()
+	w.endTiming(start)
+}
+
+// ObserveEvents has fn told how long each event (and each function Later
+// queued: the slices of long replies) kept the state goroutine busy. For
+// benchmarks, tests and metrics; call it before Run. fn runs on the state
+// goroutine and must be quick.
+func (w *World) ObserveEvents(fn func(time.Duration)) { w.observe = fn }
+
+func (w *World) startTiming() time.Time {
+	if w.observe == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+func (w *World) endTiming(start time.Time) {
+	if w.observe != nil {
+		w.observe(time.Since(start))
+	}
 }
 
 // flush hands every connection that was sent something to its writer.
