@@ -100,7 +100,10 @@ func (r *reader) submit(in inbound) {
 	}
 	r.sinceMark, r.markBytes = 0, 0
 	c.marks.Add(1)
-	if !c.srv.world.Post(func(*state.World) {
+	// The marker is the client's own event: while the client is held (a
+	// slow check, a long reply in slices) it waits with the client's
+	// lines, so the reader stops instead of the lines piling up.
+	if !c.srv.world.Marker(c.id, func() {
 		if c.marks.Add(-1) < maxMarks {
 			c.wake()
 		}

@@ -49,9 +49,23 @@ func (w *World) Release(c *Client) {
 		c.heldEvents = c.heldEvents[1:]
 		w.handle(ev)
 	}
-	if c.gone || len(c.heldEvents) == 0 {
+	if c.gone {
+		dropHeld(c)
+	}
+	if len(c.heldEvents) == 0 {
 		c.heldEvents = nil
 	}
+}
+
+// dropHeld forgets c's held events, running the markers among them: their
+// readers must not wait for lines that will never be handled.
+func dropHeld(c *Client) {
+	for _, ev := range c.heldEvents {
+		if m, ok := ev.(markEvent); ok {
+			m.fn()
+		}
+	}
+	c.heldEvents = nil
 }
 
 // hangingUp reports whether c's connection has ended while c was held.
@@ -78,7 +92,8 @@ func (w *World) holdBack(c *Client, ev event) bool {
 		return true
 	}
 	if _, gone := ev.(goneEvent); !gone && len(c.heldEvents) >= maxHeldEvents {
-		c.held, c.heldEvents = false, nil
+		c.held = false
+		dropHeld(c)
 		w.Quit(c, "Excess Flood")
 		return true
 	}

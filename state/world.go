@@ -194,6 +194,11 @@ const (
 	LineHasCR                     // a CR byte other than the one before LF
 )
 
+type markEvent struct {
+	id ClientID
+	fn func()
+}
+
 type goneEvent struct {
 	id     ClientID
 	reason string
@@ -249,6 +254,17 @@ func (w *World) ConnectTLS(id ClientID, out Outbox, addr netip.Addr, certFP stri
 // it blocks while the inbox is full, which is the intended back-pressure.
 func (w *World) Line(id ClientID, m *irc.Message) {
 	w.submit(lineEvent{id: id, msg: m})
+}
+
+// Marker queues fn behind the client's lines submitted so far: it runs on
+// the state goroutine once they have all been handled, or at once if the
+// client is unknown or gone. Lines that wait behind a held client (a slow
+// check, a long reply) keep its markers waiting too, so a reader that
+// counts its markers stops reading a client whose lines pile up, rather
+// than those lines piling up on the state goroutine. fn must not block.
+// It reports false, and fn never runs, once the world has stopped.
+func (w *World) Marker(id ClientID, fn func()) bool {
+	return w.submit(markEvent{id: id, fn: fn})
 }
 
 // BadLine reports a line the reader refused, so that the state goroutine
@@ -432,6 +448,10 @@ func (w *World) handle(ev event) {
 	case goneEvent:
 		if c := w.clients[ev.id]; c != nil && !c.gone && !w.holdBack(c, ev) {
 			w.Quit(c, ev.reason)
+		}
+	case markEvent:
+		if c := w.clients[ev.id]; c == nil || c.gone || !w.holdBack(c, ev) {
+			ev.fn()
 		}
 	case callEvent:
 		ev.fn(w)
