@@ -15,21 +15,6 @@ import (
 // JOIN from irssi's autojoin, WHOIS 330, account-notify), so nothing
 // depends on reading irssi's screen; the screen is shown on failure.
 
-// needTool finds a program the test drives; without it the test skips
-// with how to install it, except under CI=true, where it fails.
-func needTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("%s is not installed: apt-get install %s", name, pkg)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI installs it in .ci/run)")
-		}
-		t.Skip(msg)
-	}
-	return path
-}
-
 // tmuxIrssi runs irssi with home dir in a detached tmux session on a
 // private tmux server, and returns a function that types a line into it.
 func tmuxIrssi(t *testing.T, home string) func(keys string) {
