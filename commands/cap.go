@@ -41,11 +41,11 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 			ok = false // not offered: sasl-3.2 says to NAK it
 		}
 		if !ok {
-			capReply(w, c, "NAK", requested)
+			capAnswer(w, c, "NAK", requested)
 			return nil
 		}
 		c.Caps = caps
-		capReply(w, c, "ACK", requested)
+		capAnswer(w, c, "ACK", requested)
 	case "END":
 		if c.Registered {
 			return nil
@@ -133,4 +133,26 @@ func capList(w *state.World, c *state.Client, sub string, caps []string) {
 
 func capReply(w *state.World, c *state.Client, sub, list string) {
 	w.ServerMessage(c, "CAP", c.DisplayNick(), sub, list)
+}
+
+// capAnswer sends ACK or NAK with the list a REQ asked for. The REQ may
+// fill its line, and the answer puts the server name and nick in front,
+// so repeats are dropped (the order and repeats of names carry nothing)
+// and a list still too long (a NAK of many unknown names) goes on over
+// further lines, split between names rather than cut inside one. An ACK
+// of distinct names chatd offers always fits one line.
+func capAnswer(w *state.World, c *state.Client, sub, requested string) {
+	seen := map[string]bool{}
+	var names []string
+	for _, name := range strings.Fields(requested) {
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	// ":server CAP nick SUB :" and CRLF around the list.
+	budget := state.MaxLineBytes - (len(w.Config.Server.Name) + len(c.DisplayNick()) + len(sub) + 10)
+	for _, line := range packItems(names, budget) {
+		capReply(w, c, sub, line)
+	}
 }
