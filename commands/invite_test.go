@@ -16,21 +16,21 @@ import (
 	"gopkg.in/irc.v4"
 )
 
-// recordingOutbox keeps the lines it is given.
-type recordingOutbox struct {
+// inviteOutbox keeps the lines it is given.
+type inviteOutbox struct {
 	countingOutbox
 	mu    sync.Mutex
 	lines []string
 }
 
-func (o *recordingOutbox) Enqueue(line []byte) bool {
+func (o *inviteOutbox) Enqueue(line []byte) bool {
 	o.mu.Lock()
 	o.lines = append(o.lines, string(line))
 	o.mu.Unlock()
 	return true
 }
 
-func (o *recordingOutbox) last() string {
+func (o *inviteOutbox) last() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(o.lines) == 0 {
@@ -50,9 +50,9 @@ func TestInviteListFull(t *testing.T) {
 	go w.Run()
 	t.Cleanup(func() { w.Shutdown("bye") })
 	n := state.MaxChannelInvites + 2
-	outs := make([]*recordingOutbox, n)
+	outs := make([]*inviteOutbox, n)
 	for i := range outs {
-		outs[i] = &recordingOutbox{}
+		outs[i] = &inviteOutbox{}
 		id := state.ClientID(i + 1)
 		w.Connect(id, outs[i], netip.MustParseAddr("127.0.0.1"), false)
 		w.Line(id, irc.MustParseMessage(fmt.Sprintf("NICK u%d", i)))
