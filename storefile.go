@@ -8,9 +8,11 @@ import (
 	"chatd/store"
 )
 
-// storePathFor resolves [store] path against the config file's directory
-// (with no config file, the directory chatd runs in); "" stays "" (in
-// memory).
+// storePathFor is the store file of cfg. conf.Load has made a relative
+// [store] path relative to the config file's directory; the built-in
+// defaults (no config file) keep "chatd.db", which this puts next to
+// where the default config file would be, the directory chatd runs in.
+// "" stays "" (in memory).
 func storePathFor(cfg *conf.Config, configPath string) string {
 	p := cfg.Store.Path
 	if p == "" || filepath.IsAbs(p) {

@@ -24,6 +24,8 @@ import (
 //	alice! register bob       the same with another nick
 //	alice! closed             alice's connection must be closed by the server next
 //	alice! close              alice closes her socket
+//	alice! send USER a 0 * :A alice sends a line without the sync PING (for a
+//	                          line after which the server closes the connection)
 //
 // In expected lines, {*} matches any text and {n} a run of digits; tags
 // are compared as a set, in any order.
@@ -310,6 +312,8 @@ func (r *transcriptRun) action(c *transcriptClient, text string) {
 	case "close":
 		c.conn.Close()
 		c.conn = nil
+	case "send":
+		r.write(c, strings.TrimSpace(strings.TrimPrefix(text, "send")))
 	default:
 		r.fatalf("unknown action %q", fields[0])
 	}

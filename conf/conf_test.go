@@ -42,9 +42,18 @@ func TestShippedConfigIsDefault(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load(../chatd.toml) = %v", err)
 	}
-	if want := Default(); !reflect.DeepEqual(c, want) {
+	if want := defaultFor("../chatd.toml"); !reflect.DeepEqual(c, want) {
 		t.Fatalf("chatd.toml differs from Default():\n got %+v\nwant %+v", c, want)
 	}
+}
+
+// defaultFor is Default() as Load gives it for a file at path that sets
+// nothing: with its relative paths (the store file) resolved against the
+// file's directory.
+func defaultFor(path string) *Config {
+	c := Default()
+	c.resolvePaths(filepath.Dir(path))
+	return c
 }
 
 func TestPartialKeepsDefaults(t *testing.T) {
@@ -52,7 +61,7 @@ func TestPartialKeepsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load = %v", err)
 	}
-	want := Default()
+	want := defaultFor("../testdata/conf/partial.toml")
 	want.Server.Name = "irc.example.org"
 	want.Limits.NickLength = 16
 	want.Limits.PingInterval = Duration{2 * time.Minute}
@@ -430,11 +439,12 @@ name = "b"
 }
 
 func TestEmptyFileIsDefault(t *testing.T) {
-	c, err := Load(writeConf(t, "# nothing set\n"))
+	path := writeConf(t, "# nothing set\n")
+	c, err := Load(path)
 	if err != nil {
 		t.Fatalf("Load(empty) = %v", err)
 	}
-	if !reflect.DeepEqual(c, Default()) {
+	if !reflect.DeepEqual(c, defaultFor(path)) {
 		t.Fatalf("Load(empty) = %+v, want Default()", c)
 	}
 }

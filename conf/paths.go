@@ -10,7 +10,7 @@ import "path/filepath"
 // pathKeys returns a pointer to every key whose value names a file. A new
 // key that names a file is added here, so that it is resolved like these.
 func (c *Config) pathKeys() []*string {
-	return []*string{&c.Listen.TLSCert, &c.Listen.TLSKey}
+	return []*string{&c.Listen.TLSCert, &c.Listen.TLSKey, &c.Store.Path}
 }
 
 // resolvePaths makes every relative path in c relative to dir, the

@@ -234,6 +234,14 @@ func (s *Store) SetMaxPages(n int) error {
 	return err
 }
 
+// SetReadOnly makes every write fail (PRAGMA query_only) while on. Tests
+// use it to show that a write the disk refuses is reported and the
+// operation refused while chat goes on; it may be called at any time.
+func (s *Store) SetReadOnly(on bool) error {
+	_, err := s.db.Exec(fmt.Sprintf("PRAGMA query_only = %t", on))
+	return err
+}
+
 // PageCount is the file's current size in pages.
 func (s *Store) PageCount() (int, error) {
 	var n int
