@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"chatd/conf"
 	"chatd/state"
@@ -59,5 +60,9 @@ func testConfig(t testing.TB, serverTOML, rawTOML []string) *conf.Config {
 func sortStrings(s []string) { sort.Strings(s) }
 
 // cheapPasswords makes test daemons hash account passwords at bcrypt's
-// lowest cost: the code path is the same, the tests are faster.
-func cheapPasswords(w *state.World) { w.PasswordCost = bcrypt.MinCost }
+// lowest cost and answer failed checks after a millisecond instead of a
+// second: the code path is the same, the tests are faster.
+func cheapPasswords(w *state.World) {
+	w.PasswordCost = bcrypt.MinCost
+	w.PasswordFailDelay = time.Millisecond
+}

@@ -15,6 +15,8 @@
 //	        and (with -pid) server RSS per connection.
 //	churn   W workers loop connect/register/JOIN/PART/QUIT; reports
 //	        cycles/s.
+//	operguess  G clients guess an oper password while the real operator
+//	        times OPER; reports guesses/s, OPER latency, server CPU.
 //
 // Each run prints exactly one key=value summary line on stdout; progress
 // and diagnostics go to stderr. The exit status is 0 for a complete run,
@@ -75,6 +77,8 @@ var scenarios = map[string]scenario{
 	"fanout": {"channel fan-out throughput and latency", fanoutFlags},
 	"idle":   {"many idle registered connections: registration rate and server RSS", idleFlags},
 	"churn":  {"connect/register/join/part/quit cycles", churnFlags},
+
+	"operguess": {"clients guess an oper password while the real operator times OPER", operGuessFlags},
 }
 
 func main() {
@@ -93,9 +97,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	top.SetOutput(stderr)
 	addGlobalFlags(top, g)
 	top.Usage = func() {
-		fmt.Fprintf(stderr, "usage: bench [global flags] fanout|idle|churn [scenario flags]\n\nscenarios:\n")
-		for _, name := range []string{"fanout", "idle", "churn"} {
-			fmt.Fprintf(stderr, "  %-7s %s\n", name, scenarios[name].help)
+		fmt.Fprintf(stderr, "usage: bench [global flags] fanout|idle|churn|operguess [scenario flags]\n\nscenarios:\n")
+		for _, name := range []string{"fanout", "idle", "churn", "operguess"} {
+			fmt.Fprintf(stderr, "  %-9s %s\n", name, scenarios[name].help)
 		}
 		fmt.Fprintf(stderr, "\nglobal flags:\n")
 		top.PrintDefaults()

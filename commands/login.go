@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"chatd/passcheck"
 	"chatd/state"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Numerics of SASL and logins (IRCv3 sasl-3.1), which gopkg.in/irc.v4
@@ -26,37 +25,66 @@ const (
 	rplWhoisAcct   = "330"
 )
 
-// accountsCtl holds what the account commands share: the bound on
-// concurrent hash computations, the dummy hashes, and the failed-login
-// throttles. One belongs to each command table.
+// accountsCtl holds what the password and account commands share: the
+// server-wide bound on password hashing and its dummy hashes, the
+// throttles of failed logins and OPER attempts. One belongs to each world.
 type accountsCtl struct {
-	slots     hashSlots
-	dummies   dummyHashes
-	secret    []byte // for fakeScram
-	byAccount *failureLimiter
-	byIP      *failureLimiter
+	hashes *passcheck.Checker
+	logins *passcheck.Throttle // per account name and per address
+	oper   *passcheck.Throttle // per address
+	secret []byte              // for fakeScram
 }
 
 // accountsOf returns the world's accountsCtl, made on first use.
 func accountsOf(w *state.World) *accountsCtl {
 	ac, ok := w.Services.(*accountsCtl)
 	if !ok {
-		ac = newAccountsCtl()
+		ac = newAccountsCtl(w.PasswordFailDelay)
 		w.Services = ac
 	}
 	return ac
 }
 
-func newAccountsCtl() *accountsCtl {
+func newAccountsCtl(failDelay time.Duration) *accountsCtl {
 	secret := make([]byte, 32)
 	rand.Read(secret)
+	if failDelay <= 0 {
+		failDelay = defaultFailDelay
+	}
 	return &accountsCtl{
-		slots:     make(hashSlots, 4),
-		secret:    secret,
-		byAccount: newFailureLimiter(accountFailBurst, accountFailEvery),
-		byIP:      newFailureLimiter(ipFailBurst, ipFailEvery),
+		hashes: passcheck.New(0),
+		logins: passcheck.NewThrottle(passcheck.Policy{
+			KeyBurst: accountFailBurst, KeyEvery: accountFailEvery,
+			IPBurst: ipFailBurst, IPEvery: ipFailEvery,
+			Delay: failDelay, MaxDelay: maxFailDelayFactor * failDelay,
+		}),
+		oper: passcheck.NewThrottle(passcheck.Policy{
+			IPBurst: operFailBurst, IPEvery: operFailEvery,
+			Delay: failDelay, MaxDelay: maxFailDelayFactor * failDelay,
+		}),
+		secret: secret,
 	}
 }
+
+// Failed logins are throttled per account and per IP address, each with a
+// budget of failures that refills slowly: a guesser gets a few tries, then
+// one per interval, while a user who mistypes once or twice notices
+// nothing. A throttled attempt is refused without checking the password,
+// so it costs no hashing either. OPER is throttled per address only (a
+// budget per oper name would let anyone lock the operators out), and more
+// tightly: a real operator rarely mistypes more than once or twice. Every
+// failed or refused attempt is answered after a delay (commands/secret.go)
+// that doubles with the recent failures of the client or its address.
+const (
+	accountFailBurst   = 5
+	accountFailEvery   = 30 * time.Second
+	ipFailBurst        = 10
+	ipFailEvery        = 10 * time.Second
+	operFailBurst      = 5
+	operFailEvery      = 20 * time.Second
+	defaultFailDelay   = time.Second
+	maxFailDelayFactor = 8 // the delay doubles up to 8 s
+)
 
 // passwordCost is the bcrypt cost new account passwords get.
 func passwordCost(w *state.World) int {
@@ -66,66 +94,60 @@ func passwordCost(w *state.World) int {
 	return DefaultPasswordCost
 }
 
-// throttled says why c may not try to log in to name now ("" if it may).
+// throttled says why c may not try to log in to name now ("" if it may),
+// for checks that cost no hashing (SCRAM); checkPassword throttles itself.
 func (ac *accountsCtl) throttled(w *state.World, c *state.Client, name string) string {
-	now := w.Now()
-	wait := max(ac.byAccount.wait(state.Fold(name), now), ac.byIP.wait(c.Addr.String(), now))
+	wait := ac.logins.Wait(w.Now(), c.Addr, state.Fold(name))
 	if wait == 0 {
 		return ""
 	}
+	return ac.tooMany(w, c, name, wait)
+}
+
+func (ac *accountsCtl) tooMany(w *state.World, c *state.Client, name string, wait time.Duration) string {
 	secs := int((wait + time.Second - 1) / time.Second)
 	w.Log.Warn("login throttled", "id", c.ID, "host", c.Host, "account", name, "wait_s", secs)
 	return fmt.Sprintf("Too many failed logins; try again in %d seconds", secs)
 }
 
-// failed records a failed login by c to name.
+// failed records a failed login by c to name that checkPassword did not
+// check (SCRAM, EXTERNAL).
 func (ac *accountsCtl) failed(w *state.World, c *state.Client, name, how string) {
-	now := w.Now()
-	ac.byAccount.fail(state.Fold(name), now)
-	ac.byIP.fail(c.Addr.String(), now)
+	ac.logins.Fail(w.Now(), uint64(c.ID), c.Addr, state.Fold(name))
+	ac.logFailed(w, c, name, how)
+}
+
+func (ac *accountsCtl) logFailed(w *state.World, c *state.Client, name, how string) {
 	w.Log.Warn("failed login", "id", c.ID, "nick", c.Nick, "host", c.Host, "account", name, "via", how)
 }
 
 // checkPassword checks a password for the account name off the state
-// goroutine, holding c meanwhile (its later lines wait, in order). then
-// runs on the state goroutine with the account, or nil and the reason to
-// give; it does not run if c leaves first. An unknown account is checked
-// against a dummy hash of the same cost, so the answer takes as long as
-// for a wrong password and says the same.
+// goroutine, holding c meanwhile (its later lines wait, in order), through
+// checkSecret: throttled, bounded, and a failure answered late. then runs
+// on the state goroutine with the account, or nil and the reason to give;
+// it does not run if c leaves first. An unknown account is checked against
+// a dummy hash of the same cost, so the answer takes as long as for a
+// wrong password and says the same.
 func (ac *accountsCtl) checkPassword(w *state.World, c *state.Client, name, password, how string, then func(w *state.World, acct *state.Account, why string)) {
-	if why := ac.throttled(w, c, name); why != "" {
-		then(w, nil, why)
-		return
-	}
 	var hash []byte
 	if acct := w.Account(name); acct != nil {
 		hash = []byte(acct.PasswordHash)
 	}
-	cost := passwordCost(w)
-	w.Hold(c)
 	c.Auth.Busy = true
-	go func() {
-		match := false
-		ac.slots.run(func() {
-			dummy := ac.dummies.get(cost)
-			if hash == nil {
-				hash = dummy
-			}
-			match = bcrypt.CompareHashAndPassword(hash, bcryptInput(password)) == nil
-		})
-		w.Post(func(w *state.World) {
-			w.Resume(c, func() {
-				c.Auth.Busy = false
-				acct := w.Account(name) // it may have been deleted meanwhile
-				if match && acct != nil && acct.PasswordHash == string(hash) {
-					then(w, acct, "")
-				} else {
-					ac.failed(w, c, name, how)
-					then(w, nil, "Invalid account name or password")
-				}
-			})
-		})
-	}()
+	checkSecret(w, ac.hashes, ac.logins, c, state.Fold(name), hash, bcryptInput(password), passwordCost(w), func(w *state.World, ok bool, retry time.Duration) {
+		c.Auth.Busy = false
+		if retry > 0 {
+			then(w, nil, ac.tooMany(w, c, name, retry))
+			return
+		}
+		acct := w.Account(name) // it may have been deleted meanwhile
+		if ok && acct != nil && acct.PasswordHash == string(hash) {
+			then(w, acct, "")
+			return
+		}
+		ac.logFailed(w, c, name, how)
+		then(w, nil, "Invalid account name or password")
+	})
 }
 
 // completeLogin logs c in to acct and tells it (900). viaSASL is set for

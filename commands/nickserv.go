@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chatd/passcheck"
 	"chatd/state"
 )
 
@@ -179,7 +180,7 @@ func nsSet(w *state.World, c *state.Client, args []string, reply func(string)) {
 		var hash string
 		var scram state.ScramCredentials
 		var err error
-		ac.slots.run(func() { hash, scram, err = HashPassword(password, cost) })
+		ac.hashes.Run(passcheck.Clean, func() { hash, scram, err = HashPassword(password, cost) })
 		w.Post(func(w *state.World) {
 			if err != nil {
 				finishHeld(w, c, func() { reply("Your password could not be changed; try again later.") })

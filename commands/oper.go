@@ -1,8 +1,8 @@
 package commands
 
 import (
-	"crypto/rand"
-	"sync"
+	"fmt"
+	"time"
 
 	"chatd/state"
 
@@ -10,19 +10,19 @@ import (
 	"gopkg.in/irc.v4"
 )
 
-// handleOper checks OPER <name> <password> against the [[oper]] entries.
-//
-// bcrypt is slow on purpose (tens of milliseconds at the default cost), so
-// the check runs on its own goroutine rather than stalling every client on
-// the state goroutine. The client is held meanwhile (World.Hold): its later
-// lines wait, so OPER followed at once by an operator command is handled
-// in order. The result comes back through World.Post; the client may have
-// left by then.
+// handleOper checks OPER <name> <password> against the [[oper]] entries,
+// through checkSecret (commands/secret.go): off the state goroutine, with
+// the client held meanwhile so that OPER followed at once by an operator
+// command is handled in order, within the server-wide bound on bcrypt
+// work, throttled per address, and a failure answered only after a delay
+// that doubles with the client's consecutive failures: guessing costs the
+// guesser time and the server almost nothing.
 //
 // An unknown name is checked against a dummy hash of the same cost, so the
 // reply takes as long as for a wrong password and tells nothing about which
-// names exist; both get 464 and a log line.
-func (oc *operChecker) handleOper(w *state.World, c *state.Client, m *irc.Message) error {
+// names exist; both get 464 and a log line. A throttled attempt is not
+// checked at all and gets 464 saying so.
+func handleOper(w *state.World, c *state.Client, m *irc.Message) error {
 	name, password := m.Params[0], m.Params[1]
 	opers := w.Config.Opers
 	cost := bcrypt.DefaultCost // the dummy's cost: that of the first entry
@@ -31,44 +31,24 @@ func (oc *operChecker) handleOper(w *state.World, c *state.Client, m *irc.Messag
 			cost = cc
 		}
 	}
-	hash, known := "", false
+	var hash []byte
 	for _, o := range opers {
 		if o.Name == name {
-			hash, known = o.PasswordHash, true
+			hash = []byte(o.PasswordHash)
 			break
 		}
 	}
-	w.Hold(c)
-	go func() {
-		oc.slots <- struct{}{}
-		dummy := oc.dummyHash(cost)
-		if !known {
-			hash = dummy
+	ac := accountsOf(w)
+	checkSecret(w, ac.hashes, ac.oper, c, "", hash, []byte(password), cost, func(w *state.World, ok bool, retry time.Duration) {
+		if retry > 0 {
+			secs := int((retry + time.Second - 1) / time.Second)
+			w.Log.Warn("OPER throttled", "id", c.ID, "nick", c.Nick, "host", c.Host, "name", name, "wait_s", secs)
+			w.Numeric(c, irc.ERR_PASSWDMISMATCH, fmt.Sprintf("Too many failed attempts; try again in %d seconds", secs))
+			return
 		}
-		match := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
-		<-oc.slots
-		ok := match && known
-		w.Post(func(w *state.World) {
-			w.Resume(c, func() { operResult(w, c, name, ok) })
-		})
-	}()
+		operResult(w, c, name, ok)
+	})
 	return nil
-}
-
-// operChecker runs OPER's password checks. slots bounds the bcrypt checks
-// running at once, so a burst of OPER attempts costs a few cores at most
-// (each client has one at a time); dummies caches, per cost, a hash of a
-// random password that no attempt can match (an unknown name is compared
-// against it, and fetching it the first time costs known and unknown names
-// alike).
-type operChecker struct {
-	slots   chan struct{}
-	mu      sync.Mutex
-	dummies map[int]string
-}
-
-func newOperChecker() *operChecker {
-	return &operChecker{slots: make(chan struct{}, 4), dummies: map[int]string{}}
 }
 
 func operResult(w *state.World, c *state.Client, name string, ok bool) {
@@ -83,20 +63,6 @@ func operResult(w *state.World, c *state.Client, name string, ok bool) {
 		w.SetOper(c, true)
 		w.SendMessage(c, &irc.Message{Prefix: prefixOf(c), Command: "MODE", Params: []string{c.Nick, "+o"}})
 	}
-}
-
-func (oc *operChecker) dummyHash(cost int) string {
-	oc.mu.Lock()
-	defer oc.mu.Unlock()
-	if h, ok := oc.dummies[cost]; ok {
-		return h
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
-	if err != nil {
-		h, _ = bcrypt.GenerateFromPassword([]byte(rand.Text()), bcrypt.DefaultCost)
-	}
-	oc.dummies[cost] = string(h)
-	return string(h)
 }
 
 // requireOper refuses non-operators with 481.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strings"
-	"sync"
 	"unicode"
 
 	"chatd/state"
@@ -95,42 +94,6 @@ func AccountNameProblem(name string, nickLen int) string {
 		return "Names starting with Guest are kept for guests"
 	}
 	return ""
-}
-
-// hashSlots bounds the bcrypt computations running at once: a burst of
-// logins costs a few cores at most, and each client has one at a time
-// (it is held meanwhile).
-type hashSlots chan struct{}
-
-func (s hashSlots) run(fn func()) {
-	s <- struct{}{}
-	defer func() { <-s }()
-	fn()
-}
-
-// dummyHashes caches, per cost, a hash of a random password that nothing
-// matches: an unknown account is checked against it, so that the answer
-// takes as long as for a wrong password.
-type dummyHashes struct {
-	mu     sync.Mutex
-	byCost map[int][]byte
-}
-
-func (d *dummyHashes) get(cost int) []byte {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if h, ok := d.byCost[cost]; ok {
-		return h
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
-	if err != nil {
-		h, _ = bcrypt.GenerateFromPassword([]byte(rand.Text()), bcrypt.DefaultCost)
-	}
-	if d.byCost == nil {
-		d.byCost = map[int][]byte{}
-	}
-	d.byCost[cost] = h
-	return h
 }
 
 // fakeScram returns SCRAM credentials for an account that does not exist,

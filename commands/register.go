@@ -3,6 +3,7 @@ package commands
 import (
 	"strings"
 
+	"chatd/passcheck"
 	"chatd/state"
 
 	"gopkg.in/irc.v4"
@@ -83,7 +84,7 @@ func createAccount(w *state.World, c *state.Client, name, email, password string
 		var hash string
 		var scram state.ScramCredentials
 		var err error
-		ac.slots.run(func() { hash, scram, err = HashPassword(password, cost) })
+		ac.hashes.Run(passcheck.Clean, func() { hash, scram, err = HashPassword(password, cost) })
 		w.Post(func(w *state.World) {
 			if err != nil {
 				w.UnreserveAccountName(name)

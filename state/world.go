@@ -36,6 +36,10 @@ type World struct {
 	// PasswordCost is the bcrypt cost of new account passwords (0: the
 	// default); tests lower it.
 	PasswordCost int
+	// PasswordFailDelay is how long the answer to a failed password check
+	// waits, doubling with the client's consecutive failures (0: the
+	// default, see commands/secret.go); tests lower it.
+	PasswordFailDelay time.Duration
 
 	dispatch Dispatch
 	inbox    chan event
