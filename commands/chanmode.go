@@ -90,7 +90,14 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			if !takeParam() {
 				continue
 			}
-			mask, ok := normalizeMask(req.arg)
+			mask, isExt, ok := parseExtban(req.arg)
+			if isExt && !ok {
+				invalid('b', middleParam(req.arg), "Invalid extended ban: $a or $a:<account> (EXTBAN=$,a)")
+				continue
+			}
+			if !isExt {
+				mask, ok = normalizeMask(req.arg)
+			}
 			if !ok {
 				invalid('b', middleParam(req.arg), "Invalid ban mask: nick!user@host, at most "+strconv.Itoa(maxMaskLen)+" bytes, no spaces, commas or controls")
 				continue

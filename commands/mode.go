@@ -46,7 +46,7 @@ func isBanned(ch *state.Channel, c *state.Client) bool {
 	}
 	who := state.Fold(c.Prefix())
 	for _, b := range ch.Bans {
-		if wildcardMatch(state.Fold(b.Mask), who) {
+		if banMatches(b.Mask, c, who) {
 			return true
 		}
 	}

@@ -56,6 +56,7 @@ func isupportTokens(w *state.World) []string {
 		"CHANMODES=b,k,l,imnst",
 		"CHANNELLEN=" + strconv.Itoa(l.ChannelLength),
 		"CHANTYPES=#",
+		"EXTBAN=" + extbanPrefix + "," + extbanTypes,
 		// No ELIST: LIST implements none of its search extensions, and
 		// the token's value MUST be given (modern.ircdocs.horse), so an
 		// empty "ELIST=" would be malformed rather than "none".
