@@ -121,10 +121,10 @@ func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel, done fun
 			names, size = names[:0], 0
 		}
 	}
-	sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, func(member *state.Client) {
+	sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, func(member *state.Client) int {
 		mem := ch.Membership(member)
 		if mem == nil || !isMember && member.Modes&state.UserInvisible != 0 {
-			return // hidden, or it left between slices
+			return 1 // hidden, or it left between slices
 		}
 		entry := mem.Prefixes(multi) + member.Nick
 		if userhost {
@@ -135,6 +135,7 @@ func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel, done fun
 		}
 		names = append(names, entry)
 		size += len(entry) + 1
+		return 1
 	}, func() {
 		flush()
 		if done != nil {
@@ -161,7 +162,7 @@ func handleList(w *state.World, c *state.Client, m *irc.Message) error {
 		end()
 		return nil
 	}
-	sliceWalk(w, c, w.ChannelsFrom, (*state.Channel).Folded, func(ch *state.Channel) { sendListEntry(w, c, ch) }, end)
+	sliceWalk(w, c, w.ChannelsFrom, (*state.Channel).Folded, func(ch *state.Channel) int { sendListEntry(w, c, ch); return 1 }, end)
 	return nil
 }
 

@@ -28,13 +28,14 @@ func handleWho(w *state.World, c *state.Client, m *irc.Message) error {
 			return nil
 		}
 		isMember := ch.Membership(c) != nil
-		sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, func(member *state.Client) {
+		sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, func(member *state.Client) int {
 			if !isMember && member.Modes&state.UserInvisible != 0 || opersOnly && member.Modes&state.UserOper == 0 {
-				return
+				return 1
 			}
 			if ch.Membership(member) != nil { // it may have left between slices
 				whoReply(w, c, member, ch)
 			}
+			return 1
 		}, end)
 		return nil
 	}
@@ -70,14 +71,18 @@ func sendWhoMatches(w *state.World, c *state.Client, mask string, opersOnly bool
 	}
 	folded := state.Fold(mask)
 	everyone := folded == "*" || wildcardMatch(folded, state.Fold(w.Config.Server.Name))
-	sliceWalk(w, c, w.UsersFrom, (*state.Client).Folded, func(u *state.Client) {
+	sliceWalk(w, c, w.UsersFrom, (*state.Client).Folded, func(u *state.Client) int {
 		if u.Gone() || !visibleTo(c, u) || !keep(u) {
-			return
+			return 1
 		}
 		if everyone || wildcardMatch(folded, u.Folded()) || wildcardMatch(folded, state.Fold(u.User)) ||
 			wildcardMatch(folded, state.Fold(u.Host)) || wildcardMatch(folded, state.Fold(u.Realname)) {
 			whoReply(w, c, u, whoChannel(c, u))
 		}
+		if everyone {
+			return 1
+		}
+		return matchCost(folded, len(u.Nick)+len(u.User)+len(u.Host)+len(u.Realname))
 	}, end)
 }
 
