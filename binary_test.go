@@ -367,13 +367,13 @@ func TestBinarySIGTERM(t *testing.T) {
 // rawClient is a plain TCP IRC client for the binary and ii tests: a
 // goroutine reads lines into a channel, closed at EOF.
 type rawClient struct {
-	t     *testing.T
+	t     testing.TB
 	conn  net.Conn
 	lines chan string
 	seen  []string
 }
 
-func dialRaw(t *testing.T, addr string) *rawClient {
+func dialRaw(t testing.TB, addr string) *rawClient {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, binTimeout)
 	if err != nil {
@@ -383,7 +383,7 @@ func dialRaw(t *testing.T, addr string) *rawClient {
 }
 
 // newRawClient reads conn's lines (TLS tests pass a *tls.Conn).
-func newRawClient(t *testing.T, conn net.Conn) *rawClient {
+func newRawClient(t testing.TB, conn net.Conn) *rawClient {
 	c := &rawClient{t: t, conn: conn, lines: make(chan string, 1024)}
 	t.Cleanup(func() { conn.Close() })
 	go func() {
