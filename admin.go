@@ -21,35 +21,37 @@ import (
 // notices their commits within a second and reloads.
 
 // openStoreFor loads the config named by -config (built-in defaults when
-// the default file is absent) and opens its store file.
-func openStoreFor(name string, args []string, stderr io.Writer) (*store.Store, []string, int) {
+// the default file is absent) and opens its store file. It returns the
+// store and config, the arguments after the flags, and the exit status
+// when the store is nil.
+func openStoreFor(name string, args []string, stderr io.Writer) (*store.Store, *conf.Config, []string, int) {
 	flags := flag.NewFlagSet("chatd "+name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configPath := flags.String("config", defaultConfigPath, "path of the TOML config file")
 	if err := flags.Parse(args); err != nil {
-		return nil, nil, 2
+		return nil, nil, nil, 2
 	}
 	cfg, err := loadConfig(*configPath, isFlagSet(flags, "config"), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		fmt.Fprintf(stderr, "chatd %s: %v\n", name, err)
-		return nil, nil, 2
+		return nil, nil, nil, 2
 	}
 	path := storePathFor(cfg, *configPath)
 	if path == "" {
 		fmt.Fprintf(stderr, "chatd %s: [store] path is \"\" (in memory): there is no file to work on\n", name)
-		return nil, nil, 2
+		return nil, nil, nil, 2
 	}
 	st, err := store.Open(path, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		fmt.Fprintf(stderr, "chatd %s: %v\n", name, err)
-		return nil, nil, 2
+		return nil, nil, nil, 2
 	}
-	return st, flags.Args(), 0
+	return st, cfg, flags.Args(), 0
 }
 
 // backupCommand: chatd backup [-config F] FILE.
 func backupCommand(args []string, stdout, stderr io.Writer) int {
-	st, rest, code := openStoreFor("backup", args, stderr)
+	st, _, rest, code := openStoreFor("backup", args, stderr)
 	if st == nil {
 		return code
 	}
@@ -70,7 +72,7 @@ const accountUsage = "usage: chatd account [-config chatd.toml] list | create NA
 
 // accountCommand: chatd account list|create|passwd|delete.
 func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	st, rest, code := openStoreFor("account", args, stderr)
+	st, cfg, rest, code := openStoreFor("account", args, stderr)
 	if st == nil {
 		return code
 	}
@@ -81,9 +83,6 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "chatd account %s: %v\n", rest[0], err)
-		if errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrNotFound) {
-			return 1
-		}
 		return 1
 	}
 	switch rest[0] {
@@ -98,7 +97,7 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		return 0
 	case "create", "passwd":
 		name := rest[1]
-		if reason := commands.AccountNameProblem(name, conf.Default().Limits.NickLength); reason != "" && rest[0] == "create" {
+		if reason := commands.AccountNameProblem(name, cfg.Limits.NickLength); reason != "" && rest[0] == "create" {
 			return fail(fmt.Errorf("%q: %s", name, reason))
 		}
 		password, err := readPassword(stdin)
@@ -120,7 +119,11 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "account %s: %s done\n", name, rest[0])
+		if rest[0] == "create" {
+			fmt.Fprintf(stdout, "account %s created\n", name)
+		} else {
+			fmt.Fprintf(stdout, "account %s: password changed\n", name)
+		}
 		return 0
 	case "delete":
 		if err := st.Apply(state.DeleteAccount{Name: state.Fold(rest[1])}); err != nil {
