@@ -8,16 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"chatd/state"
 )
 
 // K-lines are kept in a JSON file next to the config file (chatd.toml →
 // chatd.klines), so a ban survives a restart. The state goroutine never
-// touches the file: it hands each new list to klineFile.Save, and a writer
-// goroutine writes it atomically (temporary file, then rename). Changes
-// that come faster than the disk are coalesced: only the newest list is
-// written.
+// touches the file: it hands a snapshot of the K-lines (O(1) to take) to
+// klineFile.Save after each change, and a writer goroutine encodes and
+// writes it atomically (temporary file, then rename). Changes that come
+// faster than the disk are coalesced: only the newest snapshot is written.
 
 // klinePathFor returns the K-line file that goes with the config file at
 // configPath.
@@ -49,23 +50,23 @@ func loadKlineFile(path string) ([]state.Kline, error) {
 type klineFile struct {
 	path    string
 	log     *slog.Logger
-	pending chan []byte // capacity 1: the newest list not yet written
+	pending chan state.KlineSnapshot // capacity 1: the newest not yet written
 	done    chan struct{}
 }
 
 func newKlineFile(path string, log *slog.Logger) *klineFile {
-	f := &klineFile{path: path, log: log, pending: make(chan []byte, 1), done: make(chan struct{})}
+	f := &klineFile{path: path, log: log, pending: make(chan state.KlineSnapshot, 1), done: make(chan struct{})}
 	go f.run()
 	return f
 }
 
-// Save queues data to be written, replacing a list still waiting. It never
-// blocks. Only the state goroutine calls it, so after taking the stale list
-// out the next send finds room.
-func (f *klineFile) Save(data []byte) {
+// Save queues a snapshot to be written, replacing one still waiting. It
+// never blocks. Only the state goroutine calls it, so after taking the
+// stale one out the next send finds room.
+func (f *klineFile) Save(snapshot state.KlineSnapshot) {
 	for {
 		select {
-		case f.pending <- data:
+		case f.pending <- snapshot:
 			return
 		default:
 		}
@@ -78,8 +79,12 @@ func (f *klineFile) Save(data []byte) {
 
 func (f *klineFile) run() {
 	defer close(f.done)
-	for data := range f.pending {
-		if err := writeFileAtomic(f.path, data); err != nil {
+	for snapshot := range f.pending {
+		data, err := snapshot.Encode(time.Now())
+		if err == nil {
+			err = writeFileAtomic(f.path, data)
+		}
+		if err != nil {
 			f.log.Error("saving K-lines", "path", f.path, "err", err)
 		}
 	}

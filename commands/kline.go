@@ -93,13 +93,14 @@ func handleStats(w *state.World, c *state.Client, m *irc.Message) error {
 		if err := requireOper(c); err != nil {
 			return err
 		}
-		for _, k := range w.Klines() {
+		w.EachKline(state.KlineCursor{}, func(k *state.Kline, _ state.KlineCursor) bool {
 			expires := "0"
 			if !k.Expires.IsZero() {
 				expires = strconv.FormatInt(k.Expires.Unix(), 10)
 			}
 			w.Numeric(c, irc.RPL_STATSKLINE, "K", k.Mask, expires, k.SetBy, k.Reason)
-		}
+			return true
+		})
 	}
 	if query == "" || query[0] == ':' || query[0] >= 0x80 {
 		query = "*"
@@ -110,16 +111,23 @@ func handleStats(w *state.World, c *state.Client, m *irc.Message) error {
 
 // klined refuses a registering client that a K-line matches: 465, then
 // ERROR and the connection closed. It reports whether it did; tryRegister
-// calls it just before w.Register.
+// calls it just before w.Register. Only the K-lines filed under the
+// client's host or nick are tried (World.KlineCandidates), so the check
+// stays cheap with thousands of them; the first match in mask order wins.
 func klined(w *state.World, c *state.Client) bool {
-	list := w.Klines()
-	for i := range list {
-		if maskMatches(list[i].Mask, c) {
-			banClient(w, c, &list[i])
-			return true
+	var hit *state.Kline
+	w.KlineCandidates(c.Nick, c.Host, func(k *state.Kline) bool {
+		if maskMatches(k.Mask, c) {
+			hit = k
+			return false
 		}
+		return true
+	})
+	if hit == nil {
+		return false
 	}
-	return false
+	banClient(w, c, hit)
+	return true
 }
 
 // banClient tells c why it is banned and disconnects it.

@@ -83,7 +83,7 @@ type World struct {
 	clock func() time.Time // time.Now, or a test's clock (state/clock.go)
 	now   time.Time        // the current event's time
 
-	klines     []Kline    // server bans (state/kline.go)
+	klines     klineSet   // server bans (state/kline.go)
 	klineStore KlineStore // where changed K-lines are handed for saving; may be nil
 	reloader   Reloader   // REHASH (state/reload.go); may be nil
 
