@@ -89,11 +89,36 @@ func handleUnkline(w *state.World, c *state.Client, m *irc.Message) error {
 // 219. Other letters get only 219.
 func handleStats(w *state.World, c *state.Client, m *irc.Message) error {
 	query := m.Params[0]
-	if query == "k" || query == "K" {
-		if err := requireOper(c); err != nil {
-			return err
-		}
-		w.EachKline(state.KlineCursor{}, func(k *state.Kline, _ state.KlineCursor) bool {
+	if query == "" || query[0] == ':' || query[0] >= 0x80 {
+		query = "*"
+	}
+	end := func() { w.Numeric(c, irc.RPL_ENDOFSTATS, query[:1], "End of /STATS report") }
+	if query != "k" && query != "K" {
+		end()
+		return nil
+	}
+	if err := requireOper(c); err != nil {
+		return err
+	}
+	sendKlines(w, c, end)
+	return nil
+}
+
+// sendKlines sends a 216 per K-line, oldest first, then runs end. Thousands
+// of K-lines come in slices, like any long reply (commands/slices.go),
+// each going on after the last one sent.
+func sendKlines(w *state.World, c *state.Client, end func()) {
+	var from state.KlineCursor
+	var step func(*state.World)
+	step = func(*state.World) {
+		work, stopped := 0, false
+		w.EachKline(from, func(k *state.Kline, next state.KlineCursor) bool {
+			if work >= workPerSlice || w.SliceFull(c) {
+				stopped = true
+				return false
+			}
+			from = next
+			work++
 			expires := "0"
 			if !k.Expires.IsZero() {
 				expires = strconv.FormatInt(k.Expires.Unix(), 10)
@@ -101,12 +126,13 @@ func handleStats(w *state.World, c *state.Client, m *irc.Message) error {
 			w.Numeric(c, irc.RPL_STATSKLINE, "K", k.Mask, expires, k.SetBy, k.Reason)
 			return true
 		})
+		if stopped {
+			w.Continue(c, step)
+			return
+		}
+		end()
 	}
-	if query == "" || query[0] == ':' || query[0] >= 0x80 {
-		query = "*"
-	}
-	w.Numeric(c, irc.RPL_ENDOFSTATS, query[:1], "End of /STATS report")
-	return nil
+	step(w)
 }
 
 // klined refuses a registering client that a K-line matches: 465, then

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"chatd/commands"
 	"chatd/conf"
@@ -269,5 +270,38 @@ func TestHangUpDuringLongReply(t *testing.T) {
 	sw.w.Call(func(w *state.World) { present = w.ClientByNick("alice") != nil })
 	if present {
 		t.Fatal("alice is still in the world after hanging up mid-reply")
+	}
+}
+
+// STATS k with a thousand K-lines comes in slices that wait for the
+// reader, each K-line once, oldest first, then 219.
+func TestStatsKlinesInSlices(t *testing.T) {
+	sw := newSliceWorld(t, 0)
+	a, outA := sw.client("oper")
+	sw.w.Call(func(w *state.World) {
+		w.SetOper(w.ClientByNick("oper"), true)
+		for i := range 1000 {
+			w.AddKline(state.Kline{Mask: fmt.Sprintf("bad%04d!*@*", i), SetBy: "oper", SetAt: w.Now().Add(time.Duration(i)), Reason: "spam"})
+		}
+	})
+	sw.send(a, "STATS k")
+	if n := count(outA.snapshot(), " 216 "); n == 0 || n >= 1000 {
+		t.Fatalf("first slice has %d 216s; want some, not all", n)
+	}
+	for range 100 {
+		if count(outA.snapshot(), " 219 ") > 0 {
+			break
+		}
+		outA.drain()
+		sw.barrier()
+	}
+	var masks []string
+	for _, l := range outA.snapshot() {
+		if f := strings.Fields(l); len(f) > 4 && f[1] == "216" {
+			masks = append(masks, f[4])
+		}
+	}
+	if len(masks) != 1000 || masks[0] != "bad0000!*@*" || masks[999] != "bad0999!*@*" {
+		t.Fatalf("got %d K-lines (first %q), want 1000 oldest first", len(masks), masks[:min(1, len(masks))])
 	}
 }
