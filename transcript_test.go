@@ -28,7 +28,10 @@ import (
 //	                          line after which the server closes the connection)
 //
 // In expected lines, {*} matches any text and {n} a run of digits; tags
-// are compared as a set, in any order.
+// are compared as a set, in any order. {=name} matches a batch reference
+// (letters, digits, '-') and binds name to it for the rest of the
+// transcript: a later {=name} must be the same text, so that a batch's
+// start, its lines and its end are seen to belong together.
 //
 // After every line a client sends, the harness sends "PING :sync" and
 // buffers that client's lines until the PONG. The server handles one
@@ -64,6 +67,7 @@ type transcriptRun struct {
 	addr    string
 	clients map[string]*transcriptClient
 	lobby   string
+	binds   map[string]string // {=name} bindings
 }
 
 const transcriptTimeout = 5 * time.Second
@@ -91,7 +95,7 @@ func runTranscript(t *testing.T, file string) {
 		}
 	}
 	d, cfgLobby := startTestDaemon(t, serverTOML, rawTOML)
-	r := &transcriptRun{t: t, file: file, addr: d.addrs()[0].String(), clients: map[string]*transcriptClient{}, lobby: cfgLobby}
+	r := &transcriptRun{t: t, file: file, addr: d.addrs()[0].String(), clients: map[string]*transcriptClient{}, lobby: cfgLobby, binds: map[string]string{}}
 	defer r.closeAll()
 	for i := body; i < len(lines); i++ {
 		r.lineNo = i + 1
@@ -222,25 +226,52 @@ func (r *transcriptRun) expect(c *transcriptClient, want string) {
 	if !ok {
 		r.fatalf("%s: expected %q, connection closed", c.name, want)
 	}
-	if !lineMatches(want, got) {
+	if !lineMatches(want, got, r.binds) {
 		r.fatalf("%s:\n  want %s\n  got  %s", c.name, want, got)
 	}
 }
 
 // lineMatches compares a received line with an expected one. The tag
 // sections ("@a=1;b=2 ") are compared as sets, as servers may send tags in
-// any order; each expected value may use {*} and {n}.
-func lineMatches(want, got string) bool {
+// any order; each expected value may use {*}, {n} and {=name}. New
+// bindings are added to binds only when the whole line matches.
+func lineMatches(want, got string, binds map[string]string) bool {
 	wantTags, wantRest := splitTags(want)
 	gotTags, gotRest := splitTags(got)
-	if !expectedLine(wantRest).MatchString(gotRest) || len(wantTags) != len(gotTags) {
+	if len(wantTags) != len(gotTags) {
+		return false
+	}
+	found := map[string]string{}
+	if !matchExpected(wantRest, gotRest, binds, found) {
 		return false
 	}
 	for k, v := range wantTags {
 		g, ok := gotTags[k]
-		if !ok || !expectedLine(v).MatchString(g) {
+		if !ok || !matchExpected(v, g, binds, found) {
 			return false
 		}
+	}
+	for k, v := range found {
+		binds[k] = v
+	}
+	return true
+}
+
+// matchExpected matches got against one expected text, recording in found
+// the values of {=name} not yet bound (a name found twice in one line must
+// match the same text).
+func matchExpected(want, got string, binds, found map[string]string) bool {
+	re, names := expectedLine(want, binds, found)
+	m := re.FindStringSubmatch(got)
+	if m == nil {
+		return false
+	}
+	for i, name := range names {
+		v := m[i+1]
+		if prev, ok := found[name]; ok && prev != v {
+			return false
+		}
+		found[name] = v
 	}
 	return true
 }
@@ -263,9 +294,11 @@ func splitTags(line string) (map[string]string, string) {
 }
 
 // expectedLine turns an expected line into a regexp: literal text with {*}
-// for any text and {n} for digits.
-func expectedLine(want string) *regexp.Regexp {
+// for any text, {n} for digits and {=name} for a bound value (or, when
+// unbound, a reference captured as the next group; names lists them).
+func expectedLine(want string, binds, found map[string]string) (*regexp.Regexp, []string) {
 	var b strings.Builder
+	var names []string
 	b.WriteString("^")
 	for len(want) > 0 {
 		switch {
@@ -275,13 +308,25 @@ func expectedLine(want string) *regexp.Regexp {
 		case strings.HasPrefix(want, "{n}"):
 			b.WriteString("[0-9]+")
 			want = want[3:]
+		case strings.HasPrefix(want, "{=") && strings.Contains(want, "}"):
+			end := strings.IndexByte(want, '}')
+			name := want[2:end]
+			want = want[end+1:]
+			if v, ok := binds[name]; ok {
+				b.WriteString(regexp.QuoteMeta(v))
+			} else if v, ok := found[name]; ok {
+				b.WriteString(regexp.QuoteMeta(v))
+			} else {
+				b.WriteString("([A-Za-z0-9-]+)")
+				names = append(names, name)
+			}
 		default:
 			b.WriteString(regexp.QuoteMeta(want[:1]))
 			want = want[1:]
 		}
 	}
 	b.WriteString("$")
-	return regexp.MustCompile(b.String())
+	return regexp.MustCompile(b.String()), names
 }
 
 func (r *transcriptRun) action(c *transcriptClient, text string) {

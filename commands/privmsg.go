@@ -110,11 +110,24 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		return err
 	}
 	out := w.NewRelay(msg, tags)
-	if accepts(to, need) {
-		out.To(to)
-	}
-	if to != c && accepts(c, need) {
-		echo(w, c, out, selfEcho, to.Nick, false)
+	switch {
+	case to == c:
+		// A message to oneself is delivered like any other, and is not
+		// the reply to the line (labeled-response: only the echo-message
+		// copy carries the label), so an echo-message client gets both.
+		if accepts(c, need) {
+			out.Deliver(c)
+			if c.Caps.Has(state.CapEchoMessage) {
+				out.To(c)
+			}
+		}
+	default:
+		if accepts(to, need) {
+			out.To(to)
+		}
+		if accepts(c, need) {
+			echo(w, c, out, selfEcho, to.Nick, false)
+		}
 	}
 	if verb == "PRIVMSG" && to.Away != "" {
 		w.Numeric(c, irc.RPL_AWAY, to.Nick, to.Away)

@@ -29,6 +29,14 @@ type request struct {
 	lines int    // replies sent in the current slice
 	bytes int    // bytes of replies sent in the current slice
 
+	// batches are the batches the handler opened in its reply (StartBatch,
+	// OpenBatch), innermost last: an untagged reply goes in the innermost.
+	batches []string
+	// answered is set when the label went on the start of a batch that is
+	// the whole reply (OpenBatch with whole): nothing else is labeled, and
+	// there is no ACK.
+	answered bool
+
 	// The rest of a long reply, as steps that run one per event: steps
 	// waits, pushed holds what the running event or step added (see
 	// Continue for the order).
@@ -93,7 +101,13 @@ func (w *World) inRequest(c *Client, line []byte) []byte {
 	r := &c.req
 	r.lines++
 	r.bytes += len(line)
-	if r.label == "" {
+	if hasBatchTag(line) {
+		return line // already in a batch of the handler's making
+	}
+	if n := len(r.batches); n > 0 {
+		return WithTag(line, "batch", r.batches[n-1])
+	}
+	if r.label == "" || r.answered {
 		return line
 	}
 	if r.batch != "" {
@@ -129,9 +143,12 @@ func (w *World) openLabeledBatch(c *Client) {
 // its label, the end of the batch, or an ACK for a labeled line that drew
 // no reply.
 func (w *World) finishRequest(c *Client) {
+	for len(c.req.batches) > 0 && !c.gone {
+		w.EndBatch(c) // a handler that left one open: every batch must end
+	}
 	r := c.req
 	c.req = request{}
-	if r.label == "" || c.gone {
+	if r.label == "" || r.answered || c.gone {
 		return
 	}
 	switch {
@@ -181,7 +198,7 @@ func (w *World) Pending(c *Client) bool { return len(c.req.pushed) > 0 }
 // scheduleStep queues c's next step behind everything that is waiting,
 // after c's queue has drained far enough.
 func (w *World) scheduleStep(c *Client) {
-	if c.req.label != "" && c.req.batch == "" {
+	if c.req.label != "" && c.req.batch == "" && !c.req.answered {
 		// More is coming: the reply is several lines, so it is a batch.
 		w.openLabeledBatch(c)
 	}

@@ -211,6 +211,9 @@ func (f *Fanout) senderAccount() string {
 // To queues the message for c.
 func (f *Fanout) To(c *Client) { f.w.Send(c, f.Line(c.Caps)) }
 
+// Deliver queues the message for c outside c's request (World.Deliver).
+func (f *Fanout) Deliver(c *Client) { f.w.Deliver(c, f.Line(c.Caps)) }
+
 // ToChannel queues the message for every member of ch except skip (which may
 // be nil), optionally only those with capability need (0 for everyone).
 func (f *Fanout) ToChannel(ch *Channel, skip *Client, need Cap) {
