@@ -152,7 +152,7 @@ func capAnswer(w *state.World, c *state.Client, sub, requested string) {
 	}
 	// ":server CAP nick SUB :" and CRLF around the list.
 	budget := state.MaxLineBytes - (len(w.Config.Server.Name) + len(c.DisplayNick()) + len(sub) + 10)
-	for _, line := range packItems(names, budget) {
+	for _, line := range packItems(names, budget, " ") {
 		capReply(w, c, sub, line)
 	}
 }

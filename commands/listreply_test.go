@@ -19,7 +19,7 @@ func TestPackItems(t *testing.T) {
 		// An item longer than a line still goes, alone (the caller logs it).
 		{[]string{"a", "bbbbbbbbbbbb", "c"}, 5, []string{"a", "bbbbbbbbbbbb", "c"}},
 	} {
-		if got := packItems(tc.items, tc.budget); !reflect.DeepEqual(got, tc.want) {
+		if got := packItems(tc.items, tc.budget, " "); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("packItems(%q, %d) = %q, want %q", tc.items, tc.budget, got, tc.want)
 		}
 	}
@@ -29,7 +29,7 @@ func TestPackItems(t *testing.T) {
 	for i := range 200 {
 		items = append(items, strings.Repeat("n", 1+i%37))
 	}
-	lines := packItems(items, 100)
+	lines := packItems(items, 100, " ")
 	if strings.Join(lines, " ") != strings.Join(items, " ") {
 		t.Fatal("packing lost or reordered items")
 	}

@@ -34,39 +34,29 @@ func handleQuit(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
-// handleAway sets or clears the away message. away-notify peers are told
-// when the state "sets, changes or removes" (IRCv3 away-notify), so a
-// repeated AWAY that changes nothing is acknowledged but not broadcast.
+// handleAway sets or clears the away message. away-notify peers (and
+// extended-monitor watchers) are told by World.SetAway when the state
+// "sets, changes or removes" (IRCv3 away-notify), so a repeated AWAY that
+// changes nothing is acknowledged but not broadcast.
 func handleAway(w *state.World, c *state.Client, m *irc.Message) error {
 	msg := truncateUTF8(m.Param(0), w.Config.Limits.AwayLength)
-	changed := msg != c.Away
-	c.Away = msg
-	params := []string{}
 	if msg == "" {
 		w.Numeric(c, irc.RPL_UNAWAY, "You are no longer marked as being away")
 	} else {
-		params = append(params, msg)
 		w.Numeric(c, irc.RPL_NOWAWAY, "You have been marked as being away")
 	}
-	if !changed {
-		return nil
-	}
-	w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "AWAY", Params: params}, nil).ToNeighbours(c, state.CapAwayNotify)
+	w.SetAway(c, msg)
 	return nil
 }
 
-// handleSetname changes the realname (IRCv3 setname), telling the client
-// and those who share a channel with it and negotiated setname.
+// handleSetname changes the realname (IRCv3 setname); World.SetRealname
+// tells the client and those who share a channel with it (or watch it
+// with extended-monitor) that negotiated setname.
 func handleSetname(w *state.World, c *state.Client, m *irc.Message) error {
 	name := m.Params[0]
 	if name == "" || len(name) > realnameLen {
 		return fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
 	}
-	c.Realname = name
-	out := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "SETNAME", Params: []string{name}}, nil)
-	out.ToNeighbours(c, state.CapSetname)
-	if c.Caps.Has(state.CapSetname) {
-		out.To(c)
-	}
+	w.SetRealname(c, name)
 	return nil
 }

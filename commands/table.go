@@ -39,6 +39,7 @@ func newTable() table {
 		"GC":       {handle: handleGC, minParams: 2, usage: "GC <group> <message>", help: "Send a message to everyone in a group."},
 		"LISTG":    {handle: handleListg, minParams: 0, usage: "LISTG", help: "List the groups you are in."},
 		"GROUPS":   {handle: handleGroups, minParams: 0, usage: "GROUPS", help: "List every group with its member count and topic."},
+		"MONITOR":  {handle: handleMonitor, minParams: 1, usage: "MONITOR +|- <nick>[,<nick>...] | MONITOR C|L|S", help: "Be told when nicks come online or leave (730 online, 731 offline): + adds (at most 100), - removes, C clears, L lists (732, 733), S shows who is online now; 734 when the list is full."},
 		"ONLINE":   {handle: handleOnline, minParams: 0, usage: "ONLINE", help: "List everyone online (as WHO replies)."},
 	}
 	addModerationCommands(t)

@@ -65,6 +65,7 @@ func isupportTokens(w *state.World) []string {
 		"MAXLIST=b:" + strconv.Itoa(maxListEntries),
 		"MAXTARGETS=" + strconv.Itoa(maxMsgTargets),
 		"MODES=" + strconv.Itoa(maxModesPerLine),
+		"MONITOR=" + strconv.Itoa(maxMonitor),
 		"NETWORK=" + w.Config.Server.Network,
 		"NICKLEN=" + strconv.Itoa(l.NickLength),
 		"PREFIX=(ov)@+",

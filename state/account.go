@@ -204,6 +204,7 @@ func (w *World) notifyAccount(c *Client, param string) {
 	}
 	out := w.NewFanout(&irc.Message{Prefix: &irc.Prefix{Name: c.Nick, User: c.User, Host: c.Host}, Command: "ACCOUNT", Params: []string{param}}, nil)
 	out.ToNeighbours(c, CapAccountNotify)
+	out.ToWatchers(c, CapAccountNotify)
 	if c.Caps.Has(CapAccountNotify) {
 		out.To(c)
 	}

@@ -49,6 +49,7 @@ type Client struct {
 	touched  bool   // in World.touched, waiting for a flush
 
 	invitedTo map[*Channel]struct{} // invites it holds (state/invite.go)
+	monitor   monitorList           // its MONITOR list (state/monitor.go)
 
 	held       bool    // events wait in heldEvents until Release (state/hold.go)
 	heldEvents []event // the client's lines (and its Gone) that arrived while held
@@ -165,6 +166,11 @@ const (
 	CapAccountTag
 	CapSASL
 	CapAccountRegistration
+	// CapExtendedMonitor and CapDraftExtendedMonitor are extended-monitor
+	// under its ratified name and its earlier draft one: either gives
+	// the same notifications.
+	CapExtendedMonitor
+	CapDraftExtendedMonitor
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -180,6 +186,7 @@ var capabilities = []struct {
 	{CapCapNotify, "cap-notify"},
 	{CapEchoMessage, "echo-message"},
 	{CapExtendedJoin, "extended-join"},
+	{CapExtendedMonitor, "extended-monitor"},
 	{CapInviteNotify, "invite-notify"},
 	{CapLabeledResponse, "labeled-response"},
 	{CapMessageTags, "message-tags"},
@@ -188,6 +195,7 @@ var capabilities = []struct {
 	{CapSetname, "setname"},
 	{CapUserhostInNames, "userhost-in-names"},
 	{CapAccountRegistration, "draft/account-registration"},
+	{CapDraftExtendedMonitor, "draft/extended-monitor"},
 	{CapSASL, "sasl"},
 	{CapSelfMessage, "znc.in/self-message"},
 }

@@ -41,7 +41,8 @@ func (w *World) OverruleNick(c *Client) {
 // SetNick gives c a nick the caller has checked is free.
 // A registered client's old nick goes into WHOWAS (RFC 2812 3.6.3).
 func (w *World) SetNick(c *Client, nick string) {
-	if Fold(nick) != Fold(c.Nick) {
+	oldNick, renamed := c.Nick, Fold(nick) != Fold(c.Nick)
+	if renamed {
 		w.dropInvites(c) // they were for the nick the inviter saw
 	}
 	if c.Nick != "" {
@@ -56,6 +57,10 @@ func (w *World) SetNick(c *Client, nick string) {
 	w.nicks[c.folded] = c
 	if c.Registered {
 		w.indexUser(c)
+		if renamed { // a change of case only is no news to MONITOR
+			w.monitorOffline(c, oldNick)
+			w.monitorOnline(c)
+		}
 	}
 }
 
@@ -82,6 +87,7 @@ func (w *World) Register(c *Client) {
 	c.Registered = true
 	w.countModes(c, +1)
 	w.indexUser(c)
+	w.monitorOnline(c)
 	c.SignedOn = time.Now()
 	c.LastActive = c.SignedOn
 	w.unregistered--
@@ -149,6 +155,7 @@ func (w *World) Quit(c *Client, reason string) {
 			Params:  []string{reason},
 		}, nil)
 		quit.ToNeighbours(c, 0)
+		w.monitorOffline(c, c.Nick)
 		w.rememberWhowas(c)
 		w.Log.Info("quit", "id", c.ID, "nick", c.Nick, "reason", reason)
 	} else {
@@ -158,6 +165,7 @@ func (w *World) Quit(c *Client, reason string) {
 		w.RemoveMember(ch, c)
 	}
 	w.dropInvites(c)
+	w.ClearMonitor(c)
 	w.countModes(c, -1)
 	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})
 	if c.Registered {

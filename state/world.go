@@ -51,6 +51,7 @@ type World struct {
 	users     *btree.BTreeG[*Client]  // registered clients by folded nick (state/index.go)
 	chanIndex *btree.BTreeG[*Channel] // channels by folded name
 	whowas    whowasRing
+	watchers  map[string]map[*Client]struct{} // Fold(nick) → clients whose MONITOR list holds it
 
 	unregistered int
 	maxUsers     int
@@ -155,6 +156,7 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		users:       newUserIndex(),
 		chanIndex:   newChannelIndex(),
 		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
+		watchers:    make(map[string]map[*Client]struct{}),
 		accounts:    make(map[string]*Account),
 		certs:       make(map[string]string),
 		pending:     make(map[string]bool),
