@@ -104,6 +104,6 @@ func handleGroups(w *state.World, c *state.Client, m *irc.Message) error {
 // handleOnline lists everyone online the client may see, as the replies to
 // WHO * (a 352 per user, then 315).
 func handleOnline(w *state.World, c *state.Client, m *irc.Message) error {
-	sendWhoMatches(w, c, "*", false, func() { w.Numeric(c, irc.RPL_ENDOFWHO, "*", "End of WHO list") })
+	sendWhoMatches(w, c, "*", whoQuery{}, func() { w.Numeric(c, irc.RPL_ENDOFWHO, "*", "End of WHO list") })
 	return nil
 }

@@ -39,18 +39,25 @@ func sendReplies(w *state.World, c *state.Client, replies []state.Reply) {
 
 // The modes chatd implements, as 004 and CHANMODES advertise them.
 const (
-	userModes             = "iow"
+	userModes             = "Biow"
 	channelModes          = "biklmnostv"
 	channelModesWithParam = "bklov"
 	maxModesPerLine       = 4
 	maxListEntries        = 100
 )
 
+// botModeLetter is bot mode's user mode letter and WHO flag (BOT=B).
+const botModeLetter = "B"
+
+// rplWhoisBot is RPL_WHOISBOT, the line of a bot's WHOIS that says so.
+const rplWhoisBot = "335"
+
 // isupportTokens returns RPL_ISUPPORT's tokens, each true of this server.
 func isupportTokens(w *state.World) []string {
 	l := w.Config.Limits
 	tokens := []string{
 		"AWAYLEN=" + strconv.Itoa(l.AwayLength),
+		"BOT=" + botModeLetter,
 		"CASEMAPPING=rfc1459",
 		"CHANLIMIT=#:" + strconv.Itoa(l.MaxChannelsPerClient),
 		"CHANMODES=b,k,l,imnst",
@@ -74,6 +81,7 @@ func isupportTokens(w *state.World) []string {
 		"TOPICLEN=" + strconv.Itoa(l.TopicLength),
 		"USERLEN=" + strconv.Itoa(userLen),
 		"UTF8ONLY",
+		"WHOX",
 	}
 	if w.Config.Accounts.Enabled && w.Config.Accounts.Required {
 		tokens = append(tokens, "draft/ACCOUNTREQUIRED")

@@ -12,14 +12,17 @@ import (
 
 // handleWho answers WHO <#channel|nick|mask> [o] with a 352 per visible
 // user and always a 315 carrying the mask exactly as sent. The optional
-// "o" flag (RFC 1459) keeps only IRC operators. Over a big channel or the
-// whole network the 352s come in slices (commands/slices.go).
+// "o" flag (RFC 1459) keeps only IRC operators. With WHOX's second
+// parameter ([o]%<fields>[,<token>], commands/whox.go) each user gets a
+// 354 with the fields asked for instead. Over a big channel or the whole
+// network the replies come in slices (commands/slices.go).
 func handleWho(w *state.World, c *state.Client, m *irc.Message) error {
 	mask := m.Param(0)
 	if mask == "" {
 		mask = "*"
 	}
-	opersOnly := m.Param(1) == "o"
+	q := parseWhoQuery(m.Param(1))
+	opersOnly := q.opersOnly
 	end := func() { w.Numeric(c, irc.RPL_ENDOFWHO, mask, "End of WHO list") }
 	if isChannel(mask) {
 		ch := w.Channel(mask)
@@ -33,13 +36,13 @@ func handleWho(w *state.World, c *state.Client, m *irc.Message) error {
 				return 1
 			}
 			if ch.Membership(member) != nil { // it may have left between slices
-				whoReply(w, c, member, ch)
+				q.reply(w, c, member, ch)
 			}
 			return 1
 		}, end)
 		return nil
 	}
-	sendWhoMatches(w, c, mask, opersOnly, end)
+	sendWhoMatches(w, c, mask, q, end)
 	return nil
 }
 
@@ -55,12 +58,12 @@ func memberWalk(ch *state.Channel) func(string, func(*state.Client) bool) {
 // as WHOIS would show them anyway); otherwise every visible user whose
 // nick, username, host, server or realname matches the mask ("0" and "*"
 // match everyone), in nick order, in slices.
-func sendWhoMatches(w *state.World, c *state.Client, mask string, opersOnly bool, end func()) {
-	keep := func(u *state.Client) bool { return !opersOnly || u.Modes&state.UserOper != 0 }
+func sendWhoMatches(w *state.World, c *state.Client, mask string, q whoQuery, end func()) {
+	keep := func(u *state.Client) bool { return !q.opersOnly || u.Modes&state.UserOper != 0 }
 	if !strings.ContainsAny(mask, "*?") {
 		if u := w.ClientByNick(mask); u != nil {
 			if keep(u) {
-				whoReply(w, c, u, whoChannel(c, u))
+				q.reply(w, c, u, whoChannel(c, u))
 			}
 			end()
 			return
@@ -77,7 +80,7 @@ func sendWhoMatches(w *state.World, c *state.Client, mask string, opersOnly bool
 		}
 		if everyone || wildcardMatch(folded, u.Folded()) || wildcardMatch(folded, state.Fold(u.User)) ||
 			wildcardMatch(folded, state.Fold(u.Host)) || wildcardMatch(folded, state.Fold(u.Realname)) {
-			whoReply(w, c, u, whoChannel(c, u))
+			q.reply(w, c, u, whoChannel(c, u))
 		}
 		if everyone {
 			return 1
@@ -109,10 +112,18 @@ func whoChannel(c, u *state.Client) *state.Channel {
 }
 
 // whoReply sends one 352: channel user host server nick flags :hops realname.
-// The flags are H (here) or G (gone, away), * for an IRC operator, then u's
-// prefixes in ch (all of them with multi-prefix).
 func whoReply(w *state.World, c, u *state.Client, ch *state.Channel) {
 	chanName := "*"
+	if ch != nil {
+		chanName = ch.Name
+	}
+	w.Numeric(c, irc.RPL_WHOREPLY, chanName, u.User, u.Host, w.Config.Server.Name, u.Nick, whoFlags(c, u, ch), "0 "+u.Realname)
+}
+
+// whoFlags are a WHO reply's flags: H (here) or G (gone, away), * for an
+// IRC operator, B for a bot (BOT=B), then u's prefixes in ch (all of them
+// with multi-prefix).
+func whoFlags(c, u *state.Client, ch *state.Channel) string {
 	flags := "H"
 	if u.Away != "" {
 		flags = "G"
@@ -120,11 +131,13 @@ func whoReply(w *state.World, c, u *state.Client, ch *state.Channel) {
 	if u.Modes&state.UserOper != 0 {
 		flags += "*"
 	}
+	if u.Modes&state.UserBot != 0 {
+		flags += botModeLetter
+	}
 	if ch != nil {
-		chanName = ch.Name
 		flags += ch.Membership(u).Prefixes(c.Caps.Has(state.CapMultiPrefix))
 	}
-	w.Numeric(c, irc.RPL_WHOREPLY, chanName, u.User, u.Host, w.Config.Server.Name, u.Nick, flags, "0 "+u.Realname)
+	return flags
 }
 
 // handleWhois answers WHOIS [<target>] <nick>. The target, when given, must
@@ -166,6 +179,9 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	if u.Modes&state.UserOper != 0 {
 		w.Numeric(c, irc.RPL_WHOISOPERATOR, u.Nick, "is an IRC operator")
+	}
+	if u.Modes&state.UserBot != 0 {
+		w.Numeric(c, rplWhoisBot, u.Nick, "is a bot on "+w.Config.Server.Network)
 	}
 	if u.TLS {
 		w.Numeric(c, state.RplWhoisSecure, u.Nick, "is using a secure connection")

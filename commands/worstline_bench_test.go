@@ -81,7 +81,20 @@ func worstLines() []worstLine {
 		{"PRIVMSG_bans_slowprefix", "PRIVMSG #bans :hello"},
 		{"NICK_in_lobby", "NICK attacker2"},
 		{"ISON_many", "ISON " + repeat("u0001", " ", 500)},
+		{"WHOX_star", "WHO * %tcuihsnfdlaor,123"},
+		{"WHOX_lobby", "WHO #lobby %cuhsnfdar"},
+		{"MONITOR_add_100", "MONITOR + " + monitorList(100)},
 	}
+}
+
+// monitorList names n users of the network, all online, so each gets a
+// 730; the attacker's list is cleared after each run (see run).
+func monitorList(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("u%04d", i*97%10000)
+	}
+	return strings.Join(names, ",")
 }
 
 func joinList(n int) string {
@@ -195,6 +208,10 @@ func (n *network) run(b *testing.B, line string) (worst, busy time.Duration, eve
 	case <-pong:
 	case <-time.After(30 * time.Second):
 		b.Fatalf("%q: no PONG after the reply", line)
+	}
+	if strings.HasPrefix(line, "MONITOR +") {
+		n.w.Line(n.attacker, irc.MustParseMessage("MONITOR C"))
+		n.w.Call(func(*state.World) {})
 	}
 	if strings.HasPrefix(line, "JOIN") {
 		// Back to where it was: in #bans and the lobby only.

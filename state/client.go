@@ -110,13 +110,14 @@ const (
 	UserInvisible UserModes = 1 << iota // +i
 	UserOper                            // +o
 	UserWallops                         // +w
+	UserBot                             // +B (IRCv3 bot mode: BOT=B)
 )
 
 // UserModeLetters lists the user modes chatd knows, in display order.
 var userModeLetters = []struct {
 	mode   UserModes
 	letter byte
-}{{UserInvisible, 'i'}, {UserOper, 'o'}, {UserWallops, 'w'}}
+}{{UserBot, 'B'}, {UserInvisible, 'i'}, {UserOper, 'o'}, {UserWallops, 'w'}}
 
 // UserModeFor returns the mode for a letter, or 0 if unknown.
 func UserModeFor(letter byte) UserModes {

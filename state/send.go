@@ -132,6 +132,7 @@ type Fanout struct {
 	at         time.Time // formatted for server-time only if a recipient has it
 	lines      [8][]byte
 	account    string // the sender's account, for account-tag; see senderAccount
+	bot        bool   // the sender is a bot (user mode +B): the bot tag
 	accountSet bool
 }
 
@@ -162,7 +163,7 @@ func (f *Fanout) Line(caps CapSet) []byte {
 	if caps.Has(CapServerTime) {
 		variant |= 1
 	}
-	if caps.Has(CapMessageTags) && (len(f.clientTags) > 0 || f.msgid != "") {
+	if caps.Has(CapMessageTags) && (len(f.clientTags) > 0 || f.msgid != "" || f.fromBot()) {
 		variant |= 2
 	}
 	if caps.Has(CapAccountTag) && f.senderAccount() != "" {
@@ -182,6 +183,9 @@ func (f *Fanout) Line(caps CapSet) []byte {
 				if f.msgid != "" {
 					m.Tags["msgid"] = f.msgid
 				}
+				if f.fromBot() {
+					m.Tags["bot"] = "" // IRCv3 bot mode: a tag without a value
+				}
 				for k, v := range f.clientTags {
 					m.Tags[k] = v
 				}
@@ -197,15 +201,32 @@ func (f *Fanout) Line(caps CapSet) []byte {
 // recipient with account-tag needs it, so that a fan-out that no such
 // client receives costs nothing more.
 func (f *Fanout) senderAccount() string {
-	if !f.accountSet {
-		f.accountSet = true
-		if p := f.msg.Prefix; p != nil && p.User != "" {
-			if c := f.w.nicks[Fold(p.Name)]; c != nil {
-				f.account = c.Account
-			}
+	f.lookUpSender()
+	return f.account
+}
+
+// fromBot reports whether the message comes from a client in bot mode
+// (+B), whose messages carry the bot tag for message-tags recipients
+// (IRCv3 bot mode: "SHOULD be added by the server to all commands sent
+// by a bot").
+func (f *Fanout) fromBot() bool {
+	f.lookUpSender()
+	return f.bot
+}
+
+// lookUpSender finds, once, what the tags need to know of the client the
+// message comes from (by the nick in its prefix).
+func (f *Fanout) lookUpSender() {
+	if f.accountSet {
+		return
+	}
+	f.accountSet = true
+	if p := f.msg.Prefix; p != nil && p.User != "" {
+		if c := f.w.nicks[Fold(p.Name)]; c != nil && c.Registered {
+			f.account = c.Account
+			f.bot = c.Modes&UserBot != 0
 		}
 	}
-	return f.account
 }
 
 // To queues the message for c.
