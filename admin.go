@@ -104,7 +104,7 @@ func accountCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		if err != nil {
 			return fail(err)
 		}
-		if reason := commands.PasswordProblem(password); reason != "" {
+		if reason := commands.PasswordProblem(name, password); reason != "" {
 			return fail(errors.New(reason))
 		}
 		hash, scram, err := commands.HashPassword(password, commands.DefaultPasswordCost)

@@ -235,7 +235,7 @@ func TestBinaryAccountCommandsBesideServer(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "admin1") {
 		t.Fatalf("account create: exit %d, %q %q", code, out, stderr)
 	}
-	_, stderr, code = runBinary(t, "short\n", "account", "-config", cfg, "create", "admin2")
+	_, stderr, code = runBinary(t, "ab\n", "account", "-config", cfg, "create", "admin2")
 	if code == 0 || !strings.Contains(stderr, "too weak") {
 		t.Errorf("account create with a weak password: exit %d, %q", code, stderr)
 	}

@@ -152,14 +152,16 @@ func (ac *accountsCtl) checkPassword(w *state.World, c *state.Client, name, pass
 
 // completeLogin logs c in to acct and tells it (900). viaSASL is set for
 // SASL and PASS logins, which satisfy strict nick reservation.
+//
+// A re-authentication to another account moves c straight to it: 900
+// names the new account and account-notify peers see ACCOUNT with its
+// name, with no 901 or ACCOUNT * in between (a client would take that for
+// a logout).
 func completeLogin(w *state.World, c *state.Client, acct *state.Account, viaSASL bool) {
-	if c.Account != "" && state.Fold(c.Account) != state.Fold(acct.Name) {
-		w.Logout(c) // a re-authentication to another account
-	}
+	w.Numeric(c, rplLoggedIn, state.LoginMask(c), acct.Name, "You are now logged in as "+acct.Name)
 	w.Login(c, acct.Name)
 	c.Auth.ViaSASL = c.Auth.ViaSASL || viaSASL
 	w.Log.Info("login", "id", c.ID, "nick", c.Nick, "host", c.Host, "account", acct.Name)
-	w.Numeric(c, rplLoggedIn, state.LoginMask(c), acct.Name, "You are now logged in as "+acct.Name)
 	if c.Registered {
 		nickIdentified(w, c)
 		grantAccountOper(w, c)

@@ -90,7 +90,7 @@ func nsRegister(w *state.World, c *state.Client, args []string, reply func(strin
 			return
 		}
 	}
-	if why := PasswordProblem(password); why != "" {
+	if why := PasswordProblem(name, password); why != "" {
 		reply(why + ".")
 		return
 	}
@@ -169,7 +169,7 @@ func nsSet(w *state.World, c *state.Client, args []string, reply func(string)) {
 		return
 	}
 	password := strings.Join(args[1:], " ")
-	if why := PasswordProblem(password); why != "" {
+	if why := PasswordProblem(c.Account, password); why != "" {
 		reply(why + ".")
 		return
 	}

@@ -51,9 +51,9 @@ func handleRegister(w *state.World, c *state.Client, m *irc.Message) error {
 	if email == "*" {
 		email = ""
 	}
-	if why := PasswordProblem(password); why != "" {
+	if why := PasswordProblem(name, password); why != "" {
 		code := "UNACCEPTABLE_PASSWORD"
-		if passwordIsWeak(password) {
+		if passwordIsWeak(name, password) {
 			code = "WEAK_PASSWORD"
 		}
 		return fail("REGISTER", code, shown, why)
