@@ -92,14 +92,14 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			}
 			mask, isExt, ok := parseExtban(req.arg)
 			if isExt && !ok {
-				invalid('b', middleParam(req.arg), "Invalid extended ban: $a or $a:<account> (EXTBAN=$,a)")
+				invalid('b', req.arg, "Invalid extended ban: $a or $a:<account> (EXTBAN=$,a)")
 				continue
 			}
 			if !isExt {
 				mask, ok = normalizeMask(req.arg)
 			}
 			if !ok {
-				invalid('b', middleParam(req.arg), "Invalid ban mask: nick!user@host, at most "+strconv.Itoa(maxMaskLen)+" bytes, no spaces, commas or controls")
+				invalid('b', req.arg, "Invalid ban mask: nick!user@host, at most "+strconv.Itoa(maxMaskLen)+" bytes, no spaces, commas or controls")
 				continue
 			}
 			if changed, ok := changeBan(w, c, ch, mask, req.adding); ok {
@@ -111,7 +111,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			}
 			target := w.ClientByNick(req.arg)
 			if target == nil {
-				sendError(w, c, numeric(irc.ERR_NOSUCHNICK, middleParam(req.arg), "No such nick/channel"))
+				sendError(w, c, numeric(irc.ERR_NOSUCHNICK, req.arg, "No such nick/channel"))
 				continue
 			}
 			tm := ch.Membership(target)
@@ -156,7 +156,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 				}
 				n, err := strconv.Atoi(req.arg)
 				if err != nil || n <= 0 {
-					invalid('l', middleParam(req.arg), "Invalid limit: a positive number of members")
+					invalid('l', req.arg, "Invalid limit: a positive number of members")
 					continue
 				}
 				ch.Modes |= state.ChanLimited

@@ -13,7 +13,7 @@ import (
 func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 	ch := w.Channel(m.Params[0])
 	if ch == nil || (ch.Modes&state.ChanSecret != 0 && ch.Membership(c) == nil) {
-		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(m.Params[0]), "No such channel")
+		return numeric(irc.ERR_NOSUCHCHANNEL, m.Params[0], "No such channel")
 	}
 	if len(m.Params) < 2 {
 		if ch.Topic == "" {
@@ -76,17 +76,6 @@ func handleNames(w *state.World, c *state.Client, m *irc.Message) error {
 		w.Numeric(c, irc.RPL_ENDOFNAMES, m.Params[0], "End of /NAMES list")
 	})
 	return nil
-}
-
-// middleParam makes client input safe to echo as a middle parameter of a
-// reply: one that is empty, holds a space or starts with ':' (possible when
-// it was sent as a trailing parameter) becomes "*", so the reply is still
-// sent rather than refused by the encoder.
-func middleParam(s string) string {
-	if s == "" || s[0] == ':' || strings.IndexByte(s, ' ') >= 0 {
-		return "*"
-	}
-	return s
 }
 
 // canSee reports whether c may see ch in NAMES, LIST, WHOIS and WHO: +s

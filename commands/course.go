@@ -75,7 +75,7 @@ func handleCG(w *state.World, c *state.Client, m *irc.Message) error {
 func handleJG(w *state.World, c *state.Client, m *irc.Message) error {
 	name := groupName(m.Params[0])
 	if ch := w.Channel(name); ch == nil || !canSee(c, ch) {
-		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), "No such channel (use CG to create a group)")
+		return numeric(irc.ERR_NOSUCHCHANNEL, name, "No such channel (use CG to create a group)")
 	}
 	return joinOne(w, c, name, m.Param(1))
 }

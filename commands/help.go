@@ -47,7 +47,7 @@ func (t table) handleHelp(w *state.World, c *state.Client, m *irc.Message) error
 	}
 	cmd, ok := t[topic]
 	if !ok {
-		return numeric(state.ErrHelpNotFound, middleParam(subject), "No help available on this topic")
+		return numeric(state.ErrHelpNotFound, subject, "No help available on this topic")
 	}
 	w.Numeric(c, state.RplHelpStart, topic, "** "+topic+" **")
 	w.Numeric(c, state.RplHelpTxt, topic, "")

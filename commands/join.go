@@ -78,7 +78,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		if reason == "" {
 			reason = "No such channel"
 		}
-		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(name), reason)
+		return numeric(irc.ERR_NOSUCHCHANNEL, name, reason)
 	}
 	ch := w.Channel(name)
 	if ch != nil && ch.Membership(c) != nil {

@@ -33,7 +33,7 @@ func handleKline(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	mask, ok := normalizeMask(params[0])
 	if !ok {
-		return fail("KLINE", "INVALID_MASK", middleParam(params[0]), "Not a nick!user@host mask")
+		return fail("KLINE", "INVALID_MASK", params[0], "Not a nick!user@host mask")
 	}
 	if maskMatches(mask, c) {
 		return fail("KLINE", "WOULD_BAN_SELF", mask, "That mask matches you")
@@ -74,7 +74,7 @@ func handleUnkline(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	mask, ok := normalizeMask(m.Params[0])
 	if !ok {
-		return fail("UNKLINE", "INVALID_MASK", middleParam(m.Params[0]), "Not a nick!user@host mask")
+		return fail("UNKLINE", "INVALID_MASK", m.Params[0], "Not a nick!user@host mask")
 	}
 	if _, ok := w.RemoveKline(mask); !ok {
 		return fail("UNKLINE", "NO_SUCH_KLINE", mask, "There is no K-line for that mask")

@@ -19,7 +19,7 @@ func handleMode(w *state.World, c *state.Client, m *irc.Message) error {
 func channelMode(w *state.World, c *state.Client, m *irc.Message) error {
 	ch := w.Channel(m.Params[0])
 	if ch == nil || !canSee(c, ch) {
-		return numeric(irc.ERR_NOSUCHCHANNEL, middleParam(m.Params[0]), "No such channel")
+		return numeric(irc.ERR_NOSUCHCHANNEL, m.Params[0], "No such channel")
 	}
 	mem := ch.Membership(c)
 	if len(m.Params) < 2 {

@@ -77,7 +77,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	if isChannel(target) {
 		ch := w.Channel(target)
 		if ch == nil || !canSee(c, ch) {
-			return numeric(irc.ERR_NOSUCHNICK, middleParam(target), "No such nick/channel")
+			return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
 		}
 		if err := checkSpeak(w, c, ch); err != nil {
 			return err
@@ -102,7 +102,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	}
 	to := w.ClientByNick(target)
 	if to == nil {
-		return numeric(irc.ERR_NOSUCHNICK, middleParam(target), "No such nick/channel")
+		return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
 	}
 	params[0] = to.Nick
 	msg := &irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}

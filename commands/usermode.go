@@ -14,7 +14,7 @@ import (
 func userMode(w *state.World, c *state.Client, m *irc.Message) error {
 	target := w.ClientByNick(m.Params[0])
 	if target == nil {
-		return numeric(irc.ERR_NOSUCHNICK, middleParam(m.Params[0]), "No such nick/channel")
+		return numeric(irc.ERR_NOSUCHNICK, m.Params[0], "No such nick/channel")
 	}
 	if target != c {
 		return numeric(irc.ERR_USERSDONTMATCH, "Cant change mode for other users")

@@ -156,8 +156,8 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 	if len(m.Params) > 1 {
 		target := m.Params[0]
 		if !wildcardMatch(state.Fold(target), state.Fold(w.Config.Server.Name)) && w.ClientByNick(target) == nil {
-			w.Numeric(c, irc.ERR_NOSUCHSERVER, middleParam(target), "No such server")
-			w.Numeric(c, irc.RPL_ENDOFWHOIS, middleParam(nick), "End of /WHOIS list")
+			w.Numeric(c, irc.ERR_NOSUCHSERVER, target, "No such server")
+			w.Numeric(c, irc.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
 			return nil
 		}
 	}
@@ -167,8 +167,8 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 		return nil
 	}
 	if u == nil {
-		w.Numeric(c, irc.ERR_NOSUCHNICK, middleParam(nick), "No such nick/channel")
-		w.Numeric(c, irc.RPL_ENDOFWHOIS, middleParam(nick), "End of /WHOIS list")
+		w.Numeric(c, irc.ERR_NOSUCHNICK, nick, "No such nick/channel")
+		w.Numeric(c, irc.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
 		return nil
 	}
 	w.Numeric(c, irc.RPL_WHOISUSER, u.Nick, u.User, u.Host, "*", u.Realname)
