@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"chatd/conf"
+
 	"github.com/xdg-go/scram"
 )
 
@@ -168,6 +170,7 @@ func TestSASLExternal(t *testing.T) {
 	cfg := testConfig(t, []string{`lobby = ""`}, nil)
 	cfg.Listen.TLS = []string{"127.0.0.1:0"}
 	cfg.Listen.TLSCert, cfg.Listen.TLSKey = certPath, keyPath
+	cfg.Opers = []conf.Oper{{Name: "boss", Account: "boss"}}
 	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), withWorldTuning(cheapPasswords))
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +217,13 @@ func TestSASLExternal(t *testing.T) {
 		if field(l, 1) == "276" {
 			t.Errorf("a non-operator sees the fingerprint: %s", l)
 		}
+	}
+	// An operator does: logging in to the account "boss" makes one.
+	other.send("REGISTER boss * password123")
+	other.expect("381 (oper by account)", hasNumeric("381"))
+	other.send("WHOIS student")
+	if l := other.expect("276", func(l string) bool { return field(l, 1) == "276" || field(l, 1) == "318" }); !strings.HasSuffix(l, "has client certificate fingerprint "+fp) {
+		t.Errorf("an operator's WHOIS shows no fingerprint: %s", l)
 	}
 	c.send("QUIT")
 	c.expectClosed()
