@@ -111,6 +111,9 @@ type ChannelRecord struct {
 	Key        string
 	Limit      int
 	Bans       []ListEntry
-	Excepts    []ListEntry
-	Invites    []ListEntry
+	// Excepts and Invites are the +e and +I lists. They are stored (the
+	// schema has room), but chatd has no such lists yet: when they come
+	// (issue 11), World.ChannelRecord and LoadChannels copy them too.
+	Excepts []ListEntry
+	Invites []ListEntry
 }
