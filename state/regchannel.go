@@ -120,8 +120,12 @@ func (w *World) LoadChannels(list []ChannelRecord) {
 }
 
 // ReplaceChannels puts a store snapshot's registered groups in force after
-// another process changed the store: groups no longer registered become
-// ordinary (and vanish if empty).
+// another process changed the store (chatd account delete takes the
+// groups the account owned): groups no longer registered become ordinary
+// (and vanish if empty), new ones appear, and those registered on both
+// sides take the snapshot's owner and access list but keep their live
+// settings, which may be newer than the snapshot (a topic change whose
+// write was still queued when the snapshot was read).
 func (w *World) ReplaceChannels(list []ChannelRecord) {
 	keep := map[string]bool{}
 	for _, rec := range list {
@@ -137,7 +141,18 @@ func (w *World) ReplaceChannels(list []ChannelRecord) {
 	for _, key := range names {
 		w.Unregister(w.channels[key])
 	}
-	w.LoadChannels(list)
+	var fresh []ChannelRecord
+	for _, rec := range list {
+		if ch := w.Channel(rec.Name); ch != nil && ch.Reg != nil {
+			w.SetChannelReg(ch, ChannelReg{Owner: rec.Owner, Access: rec.Access, Registered: ch.Reg.Registered})
+			if ch.Reg.Access == nil {
+				ch.Reg.Access = map[string]string{}
+			}
+			continue
+		}
+		fresh = append(fresh, rec)
+	}
+	w.LoadChannels(fresh)
 }
 
 // RegisteredChannels lists the registered groups by name.

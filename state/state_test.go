@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"chatd/conf"
 
@@ -156,5 +157,31 @@ func TestRelayMsgidSharedByCopiesUniquePerMessage(t *testing.T) {
 	}
 	if c := msgid(w.NewRelay(msg, nil).Line(tagged)); c == "" || c == a {
 		t.Fatalf("second relay's msgid %q, first %q: want a new one", c, a)
+	}
+}
+
+// ReplaceChannels (after another process changed the store) keeps a
+// registered group's live settings, drops groups gone from the snapshot
+// and adds new ones.
+func TestReplaceChannelsKeepsLiveSettings(t *testing.T) {
+	w := New(conf.Default(), func(*World, *Client, *irc.Message) {}, nil)
+	w.LoadChannels([]ChannelRecord{
+		{Name: "#keep", Owner: "alice", Topic: "old", Registered: time.Unix(1, 0)},
+		{Name: "#gone", Owner: "bob", Registered: time.Unix(1, 0)},
+	})
+	w.Channel("#keep").Topic = "newer than the snapshot"
+	w.ReplaceChannels([]ChannelRecord{
+		{Name: "#keep", Owner: "carol", Topic: "old", Access: map[string]string{"dave": AccessVoice}},
+		{Name: "#new", Owner: "erin", Topic: "hello"},
+	})
+	keep := w.Channel("#keep")
+	if keep == nil || keep.Reg == nil || keep.Topic != "newer than the snapshot" || keep.Reg.Owner != "carol" || keep.Reg.Access["dave"] != AccessVoice {
+		t.Fatalf("#keep after ReplaceChannels: %+v %+v", keep, keep.Reg)
+	}
+	if w.Channel("#gone") != nil {
+		t.Errorf("#gone (empty, no longer registered) still exists")
+	}
+	if n := w.Channel("#new"); n == nil || n.Reg == nil || n.Topic != "hello" {
+		t.Errorf("#new not loaded: %+v", n)
 	}
 }
