@@ -185,3 +185,15 @@ func TestReplaceChannelsKeepsLiveSettings(t *testing.T) {
 		t.Errorf("#new not loaded: %+v", n)
 	}
 }
+
+func TestLoggableLineHidesPasswords(t *testing.T) {
+	for _, line := range []string{"PASS alice:secret", "OPER admin secret", "AUTHENTICATE AGFsaWNlAHNlY3JldA==",
+		"REGISTER * * secret", "NS IDENTIFY secret", "PRIVMSG nickserv :IDENTIFY secret"} {
+		if got := loggableLine(irc.MustParseMessage(line)); strings.Contains(got, "secret") || strings.Contains(got, "AGFs") {
+			t.Errorf("%q logged as %q", line, got)
+		}
+	}
+	if got := loggableLine(irc.MustParseMessage("PRIVMSG #c :hello")); got != "PRIVMSG #c hello" && got != "PRIVMSG #c :hello" {
+		t.Errorf("an ordinary line logged as %q", got)
+	}
+}

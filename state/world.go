@@ -442,7 +442,7 @@ func (w *World) handle(ev event) {
 			return
 		}
 		if w.Log.Enabled(context.Background(), slog.LevelDebug) {
-			w.Log.Debug("line", "id", c.ID, "nick", c.Nick, "line", ev.msg.String())
+			w.Log.Debug("line", "id", c.ID, "nick", c.Nick, "line", loggableLine(ev.msg))
 		}
 		w.beginRequest(c, ev.msg)
 		w.dispatchSafely(c, ev.msg)
