@@ -54,7 +54,12 @@ func TestIIEndToEnd(t *testing.T) {
 	ii.write(t, "", "/PM tester psst, via PM")
 	tester.expect("PM from ii", isLine(":iiuser!iiuser@127.0.0.1 PRIVMSG tester :psst, via PM"))
 	ii.write(t, "", "/LISTG")
-	ii.waitFor(t, "", "LISTG reply", func(out string) bool { return strings.Contains(out, "#games 2") })
+	ii.waitFor(t, "", "LISTG reply", func(out string) bool {
+		return strings.Contains(out, "#games (2 members, you are its operator)")
+	})
+	// ii never negotiates capabilities, so its PM comes back as sent, and
+	// ii files it under the person it went to, not under itself.
+	ii.waitLine(t, "tester", "<iiuser> psst, via PM")
 
 	// ii quits; the tester sees it and ii exits.
 	ii.write(t, "", "/q gone fishing")

@@ -9,52 +9,171 @@ import (
 	"gopkg.in/irc.v4"
 )
 
-// courseVerbs are the course chat server's commands, listed first by HELP
-// in this order; every other verb follows alphabetically.
-var courseVerbs = []string{"PM", "CG", "JG", "LG", "GC", "LISTG", "GROUPS", "ONLINE", "HELP"}
+// HELP is a newcomer's first stop, so its index fits one screen: the
+// course commands in plain words, then the IRC commands by name only,
+// grouped by what they are for; HELP <command> explains any one.
+
+// courseVerbs are the course chat server's commands, in the order HELP
+// lists them.
+var courseVerbs = []string{"PM", "CG", "JG", "LG", "GC", "LISTG", "GROUPS", "ONLINE"}
+
+// helpGroups are the IRC commands as the HELP index lists them. A verb
+// in the table but in no group is listed under "other", so none is ever
+// left out (TestHelpGroupsCoverTheTable keeps this list honest).
+var helpGroups = []struct {
+	title string
+	verbs []string
+}{
+	{"talk", []string{"PRIVMSG", "NOTICE", "TAGMSG"}},
+	{"channels", []string{"JOIN", "PART", "TOPIC", "NAMES", "LIST", "INVITE", "KICK", "MODE"}},
+	{"people", []string{"WHO", "WHOIS", "WHOWAS", "ISON", "USERHOST"}},
+	{"yourself", []string{"NICK", "AWAY", "SETNAME", "QUIT"}},
+	{"accounts", []string{"REGISTER", "NICKSERV", "CHANSERV", "AUTHENTICATE"}},
+	{"server", []string{"HELP", "MOTD", "LUSERS", "VERSION", "TIME", "INFO"}},
+	{"connecting", []string{"PASS", "USER", "CAP", "PING", "PONG"}},
+	{"operators", []string{"OPER", "KILL", "KLINE", "UNKLINE", "WALLOPS", "REHASH", "STATS"}},
+}
+
+// helpAliases are verbs that are another verb's second name; the index
+// shows them beside it ("NICKSERV (NS)").
+var helpAliases = map[string]string{"NS": "NICKSERV", "CS": "CHANSERV", "HELPOP": "HELP"}
+
+// helpMore is what HELP <command> adds to a command's one line, for the
+// commands a newcomer is most likely to ask about.
+var helpMore = map[string][]string{
+	"PM": {
+		"The words after the nick are the message; no ':' is needed.",
+		"Several people at once: PM bob,carol hello.",
+		"Your copy shows in the conversation with them (irssi, WeeChat with",
+		"clients/chatd.weechat); HexChat says it was sent: /query <nick> there.",
+	},
+	"CG": {
+		"A group is a channel: CG games makes #games. The name is one word.",
+		"As its operator you may set its topic (TOPIC #games :...) and modes.",
+	},
+	"JG": {"The group must exist (GROUPS lists them); the key is for a group with +k."},
+	"LG": {"Words after the group are your reason; its members see them."},
+	"GC": {
+		"The words after the group are the message; no ':' is needed.",
+		"You must be in the group (JG joins it).",
+	},
+	"LISTG":  {"Each with its number of members and its topic."},
+	"GROUPS": {"A secret group (+s) is listed only to its members."},
+	"ONLINE": {
+		"Everyone online, by nick, then how many that is.",
+		"People with user mode +i (invisible; irssi sets it for you) are named",
+		"only to those who share a group with them, and counted for everyone.",
+		"MODE <your nick> -i makes you visible to all.",
+	},
+	"HELP": {"In irssi, WeeChat and HexChat type /quote HELP: /help is the client's own help."},
+}
 
 // handleHelp answers HELP [<subject>] as Modern describes: 704 with a
-// title, 705 lines (the first one empty), 706 to end; 524 alone for an
-// unknown subject. With no subject the subject is "*" and every command
-// gets one line, the course commands first.
+// title, 705 lines, 706 last; 524 alone for an unknown subject. With no
+// subject the subject is "*" and the answer is the index. A command's
+// title is its usage and what it does; some have a few lines more.
 func (t table) handleHelp(w *state.World, c *state.Client, m *irc.Message) error {
 	subject := m.Param(0)
 	topic := strings.ToUpper(subject)
 	if topic == "" {
-		w.Numeric(c, state.RplHelpStart, "*", "** chatd help **")
-		w.Numeric(c, state.RplHelpTxt, "*", "")
-		w.Numeric(c, state.RplHelpTxt, "*", "Course commands (groups are channels; a group name needs no #):")
-		isCourse := map[string]bool{}
-		for _, v := range courseVerbs {
-			isCourse[v] = true
-			if cmd, ok := t[v]; ok {
-				w.Numeric(c, state.RplHelpTxt, "*", helpLine(cmd))
-			}
-		}
-		w.Numeric(c, state.RplHelpTxt, "*", "IRC commands:")
-		verbs := make([]string, 0, len(t))
-		for v := range t {
-			if !isCourse[v] {
-				verbs = append(verbs, v)
-			}
-		}
-		sort.Strings(verbs)
-		for _, v := range verbs {
-			w.Numeric(c, state.RplHelpTxt, "*", helpLine(t[v]))
-		}
-		w.Numeric(c, state.RplEndOfHelp, "*", "Type HELP <command> for more about one command")
+		t.sendHelpIndex(w, c)
 		return nil
+	}
+	if alias, ok := helpAliases[topic]; ok {
+		topic = alias
 	}
 	cmd, ok := t[topic]
 	if !ok {
-		return numeric(state.ErrHelpNotFound, subject, "No help available on this topic")
+		return numeric(state.ErrHelpNotFound, subject, "No help available on this topic; HELP lists the commands")
 	}
-	w.Numeric(c, state.RplHelpStart, topic, "** "+topic+" **")
-	w.Numeric(c, state.RplHelpTxt, topic, "")
-	w.Numeric(c, state.RplHelpTxt, topic, "Usage: "+cmd.usage)
-	w.Numeric(c, state.RplEndOfHelp, topic, cmd.help)
+	w.Numeric(c, state.RplHelpStart, topic, helpLine(cmd))
+	for _, l := range helpMore[topic] {
+		w.Numeric(c, state.RplHelpTxt, topic, l)
+	}
+	w.Numeric(c, state.RplEndOfHelp, topic, "End of HELP "+topic)
 	return nil
 }
 
-// helpLine is a command's line in the HELP index.
-func helpLine(cmd command) string { return cmd.usage + " - " + cmd.help }
+// sendHelpIndex sends HELP's index: one screen.
+func (t table) sendHelpIndex(w *state.World, c *state.Client) {
+	line := func(s string) { w.Numeric(c, state.RplHelpTxt, "*", s) }
+	w.Numeric(c, state.RplHelpStart, "*", "chatd help")
+	if lobby := w.Config.Server.Lobby; lobby != "" {
+		line("Everyone starts in " + lobby + ": what you say there, everyone reads.")
+	}
+	line("Course commands (a group is a channel; its name needs no #):")
+	width := 0
+	for _, v := range courseVerbs {
+		width = max(width, len(t[v].usage))
+	}
+	for _, v := range courseVerbs {
+		cmd := t[v]
+		line("  " + cmd.usage + strings.Repeat(" ", width-len(cmd.usage)) + "  " + lowerFirst(strings.TrimSuffix(cmd.help, ".")))
+	}
+	line("IRC commands, by what they are for:")
+	listed := map[string]bool{}
+	for _, v := range courseVerbs {
+		listed[v] = true
+	}
+	for alias := range helpAliases {
+		listed[alias] = true
+	}
+	for _, g := range helpGroups {
+		if g.title == "accounts" && !accountsOn(w) {
+			for _, v := range g.verbs {
+				listed[v] = true
+			}
+			continue
+		}
+		line(helpGroupLine(t, g.title, g.verbs, listed))
+	}
+	var other []string
+	for v := range t {
+		if !listed[v] {
+			other = append(other, v)
+		}
+	}
+	if len(other) > 0 {
+		sort.Strings(other)
+		line(helpGroupLine(t, "other", other, listed))
+	}
+	w.Numeric(c, state.RplEndOfHelp, "*", "HELP <command> explains one (in irssi, WeeChat and HexChat: /quote HELP <command>)")
+}
+
+// helpGroupLine is "  talk:      PRIVMSG NOTICE TAGMSG", each verb with its
+// aliases; it marks the verbs listed.
+func helpGroupLine(t table, title string, verbs []string, listed map[string]bool) string {
+	var names []string
+	for _, v := range verbs {
+		if _, ok := t[v]; !ok {
+			continue
+		}
+		listed[v] = true
+		name := v
+		var aliases []string
+		for alias, of := range helpAliases {
+			if of == v {
+				aliases = append(aliases, alias)
+			}
+		}
+		if len(aliases) > 0 {
+			sort.Strings(aliases)
+			name += " (" + strings.Join(aliases, ", ") + ")"
+		}
+		names = append(names, name)
+	}
+	label := "  " + title + ":"
+	return label + strings.Repeat(" ", max(1, 14-len(label))) + strings.Join(names, " ")
+}
+
+// helpLine is a command's title in HELP <command>: its usage and what it
+// does.
+func helpLine(cmd command) string { return cmd.usage + " - " + lowerFirst(cmd.help) }
+
+// lowerFirst makes "Send one person..." fit after a usage column.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

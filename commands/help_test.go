@@ -15,3 +15,40 @@ func TestHelpLinesFitOneLine(t *testing.T) {
 		}
 	}
 }
+
+// Every verb in the table has its place in HELP's index: a course verb, in
+// one of helpGroups, or a second name in helpAliases. (A new verb left out
+// would still be listed, under "other"; this makes the omission visible.)
+// And every verb named there exists.
+func TestHelpIndexListsEveryVerb(t *testing.T) {
+	tbl := newTable()
+	placed := map[string]string{}
+	place := func(v, where string) {
+		if prev, ok := placed[v]; ok {
+			t.Errorf("%s is listed twice in HELP's index: %s and %s", v, prev, where)
+		}
+		placed[v] = where
+		if _, ok := tbl[v]; !ok {
+			t.Errorf("HELP's index lists %s (%s), which is not a command", v, where)
+		}
+	}
+	for _, v := range courseVerbs {
+		place(v, "course commands")
+	}
+	for _, g := range helpGroups {
+		for _, v := range g.verbs {
+			place(v, g.title)
+		}
+	}
+	for alias, of := range helpAliases {
+		place(alias, "alias of "+of)
+		if _, ok := placed[of]; !ok {
+			t.Errorf("%s is an alias of %s, which HELP's index does not list", alias, of)
+		}
+	}
+	for v := range tbl {
+		if _, ok := placed[v]; !ok {
+			t.Errorf("%s is in no group of HELP's index (help.go helpGroups)", v)
+		}
+	}
+}

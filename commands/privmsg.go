@@ -184,16 +184,26 @@ func checkRelayLength(out *state.Fanout) error {
 
 // checkSpeak applies +n, +m and bans to a message for a channel.
 func checkSpeak(w *state.World, c *state.Client, ch *state.Channel) error {
+	if mode := speakBlock(w, c, ch); mode != 0 {
+		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+"+string(mode)+")")
+	}
+	return nil
+}
+
+// speakBlock returns the channel mode that keeps c from talking in ch:
+// 'n' (not a member), 'm' (moderated, and c has no voice) or 'b' (banned);
+// 0 when c may talk there.
+func speakBlock(w *state.World, c *state.Client, ch *state.Channel) byte {
 	voiced := chanVoiced(w, c, ch)
 	switch {
 	case ch.Membership(c) == nil && ch.Modes&state.ChanNoOutside != 0:
-		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+n)")
+		return 'n'
 	case ch.Modes&state.ChanModerated != 0 && !voiced:
-		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+m)")
+		return 'm'
 	case !voiced && isBanned(ch, c):
-		return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+b)")
+		return 'b'
 	}
-	return nil
+	return 0
 }
 
 // clientTags keeps the client-only tags ("+name") that message-tags relays.

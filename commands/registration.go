@@ -56,7 +56,7 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 	if !validNick(nick, w.Config.Limits.NickLength) {
 		reason := invisibleReason("Erroneous nickname", nick)
 		if reason == "" {
-			reason = "Erroneous nickname"
+			reason = nickProblem(nick, w.Config.Limits.NickLength)
 		}
 		return numeric(irc.ERR_ERRONEUSNICKNAME, sendableParam(nick), reason)
 	}

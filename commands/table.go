@@ -32,15 +32,15 @@ func newTable() table {
 		"INFO":     {handle: handleInfo, minParams: 0, usage: "INFO", help: "Show information about the server."},
 		"TIME":     {handle: handleTime, minParams: 0, usage: "TIME", help: "Show the server's local time."},
 		"SETNAME":  {handle: handleSetname, minParams: 1, usage: "SETNAME :<real name>", help: "Change your real name (IRCv3 setname)."},
-		"PM":       {handle: handlePM, minParams: 2, usage: "PM <nick> <message>", help: "Send a private message to a user (no ':' needed before the message)."},
-		"CG":       {handle: handleCG, minParams: 1, usage: "CG <group>", help: "Create a group (a channel) and join it as its operator."},
-		"JG":       {handle: handleJG, minParams: 1, usage: "JG <group> [<key>]", help: "Join a group that exists (CG creates one)."},
-		"LG":       {handle: handleLG, minParams: 1, usage: "LG <group> [<reason>]", help: "Leave a group; its members see the reason."},
-		"GC":       {handle: handleGC, minParams: 2, usage: "GC <group> <message>", help: "Send a message to everyone in a group."},
-		"LISTG":    {handle: handleListg, minParams: 0, usage: "LISTG", help: "List the groups you are in."},
-		"GROUPS":   {handle: handleGroups, minParams: 0, usage: "GROUPS", help: "List every group with its member count and topic."},
+		"PM":       {handle: handlePM, usage: "PM <nick> <message>", help: "Send one person a private message."},
+		"CG":       {handle: handleCG, usage: "CG <group>", help: "Create a group; you become its operator."},
+		"JG":       {handle: handleJG, usage: "JG <group> [<key>]", help: "Join a group."},
+		"LG":       {handle: handleLG, usage: "LG <group> [<reason>]", help: "Leave a group."},
+		"GC":       {handle: handleGC, usage: "GC <group> <message>", help: "Send a message to everyone in a group."},
+		"LISTG":    {handle: handleListg, usage: "LISTG", help: "List the groups you are in."},
+		"GROUPS":   {handle: handleGroups, usage: "GROUPS", help: "List every group, with its members and topic."},
 		"MONITOR":  {handle: handleMonitor, minParams: 1, usage: "MONITOR +|- <nick>[,<nick>...] | MONITOR C|L|S", help: "Be told when nicks come online or leave (730 online, 731 offline): + adds (at most 100), - removes, C clears, L lists (732, 733), S shows who is online now; 734 when the list is full."},
-		"ONLINE":   {handle: handleOnline, minParams: 0, usage: "ONLINE", help: "List everyone online (as WHO replies)."},
+		"ONLINE":   {handle: handleOnline, usage: "ONLINE", help: "List who is online (invisible users are counted)."},
 	}
 	addModerationCommands(t)
 	addAccountCommands(t)

@@ -115,6 +115,15 @@ type Oper struct {
 	Account      string `toml:"account"`
 }
 
+// defaultMOTD is the first thing a newcomer reads, so it says how to get
+// help: a client's own /help is not the server's HELP.
+const defaultMOTD = "Welcome to the chat :)\n" +
+	"Everyone starts in #lobby: what you say there, everyone reads.\n" +
+	"Help on this server's commands: /quote HELP\n" +
+	"  (/help alone shows your client's own help, not the server's)\n" +
+	"The course commands /pm /cg /jg /lg /gc /listg /groups /online work as\n" +
+	"typed in HexChat; irssi and WeeChat need the chatd script (see the README)."
+
 // Default returns the built-in configuration. Each call returns a fresh
 // value that the caller may modify.
 func Default() *Config {
@@ -123,7 +132,7 @@ func Default() *Config {
 			Name:     "chatd.local",
 			Network:  "chatd",
 			Password: "",
-			MOTD:     "Welcome to the chat :)\nTo view instructions, type /help",
+			MOTD:     defaultMOTD,
 			Lobby:    "#lobby",
 		},
 		Listen: Listen{
