@@ -14,9 +14,14 @@ import (
 // slash commands as-is, so "/cg games" arrives here as "CG games" (irssi
 // and WeeChat with the scripts in clients/). What they change is told
 // with the standard messages (PRIVMSG, JOIN, PART), so clients show it as
-// they would for the IRC verbs; refusals are the standard numerics worded
-// for a person who typed a course command (what went wrong, what to type
-// instead); the lists (course_lists.go) are plain sentences.
+// they would for the IRC verbs. Their refusals are IRCv3 standard replies
+// (FAIL <verb> <code>), worded for the person who typed the command: what
+// went wrong and what to type instead. Numerics would lose that text in
+// irssi, which prints its own for 401 and 403 ("No such channel"), and
+// HexChat shows a FAIL in the window the command was typed in, numerics
+// only in the server tab. (A JOIN refusal from joinOne, such as 475 for a
+// key, stays the numeric every client knows.) The lists are sentences
+// (course_lists.go).
 
 // groupName turns a course group name into a channel name.
 func groupName(name string) string {
@@ -42,7 +47,7 @@ func restText(m *irc.Message, i int) string {
 // its usage, since a person typed it.
 func needParams(m *irc.Message, n int, usage string) error {
 	if len(m.Params) < n || m.Params[0] == "" {
-		return numeric(irc.ERR_NEEDMOREPARAMS, m.Command, "Not enough parameters: "+usage)
+		return fail(m.Command, "NEED_MORE_PARAMS", "Not enough parameters: "+usage)
 	}
 	return nil
 }
@@ -54,12 +59,12 @@ func handlePM(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	return courseRelay(w, c, m, func(target string) (string, error) {
 		if isChannel(target) {
-			return "", numeric(irc.ERR_NOSUCHNICK, target,
+			return "", fail("PM", "NOT_A_PERSON", target,
 				target+" is a group: to talk there, type GC "+bareGroup(target)+" <message>")
 		}
 		u := w.ClientByNick(target)
 		if u == nil || !u.Registered {
-			return "", numeric(irc.ERR_NOSUCHNICK, target,
+			return "", fail("PM", "NO_SUCH_NICK", target,
 				"Nobody called "+target+" is online (ONLINE lists who is)")
 		}
 		return u.Nick, nil
@@ -75,17 +80,17 @@ func handleGC(w *state.World, c *state.Client, m *irc.Message) error {
 		name := groupName(target)
 		ch := w.Channel(name)
 		if ch == nil || !canSee(c, ch) {
-			return "", noSuchGroup(name)
+			return "", noSuchGroup("GC", name)
 		}
 		switch speakBlock(w, c, ch) {
 		case 'n':
-			return "", numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name,
+			return "", fail("GC", "NOT_IN_GROUP", ch.Name,
 				"You are not in group "+ch.Name+": join it first with JG "+bareGroup(ch.Name))
 		case 'm':
-			return "", numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name,
+			return "", fail("GC", "MODERATED", ch.Name,
 				"Only the operators of "+ch.Name+" and those they give a voice (+v) may talk there now (+m)")
 		case 'b':
-			return "", numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name,
+			return "", fail("GC", "BANNED", ch.Name,
 				"You are banned from talking in "+ch.Name+" (+b)")
 		}
 		return ch.Name, nil
@@ -99,7 +104,7 @@ func handleGC(w *state.World, c *state.Client, m *irc.Message) error {
 func courseRelay(w *state.World, c *state.Client, m *irc.Message, check func(string) (string, error)) error {
 	text := restText(m, 1)
 	if text == "" {
-		return numeric(irc.ERR_NOTEXTTOSEND, "No text to send: type the message after "+m.Params[0])
+		return fail(m.Command, "NO_TEXT", "No text to send: type the message after "+m.Params[0])
 	}
 	list, over := targets(m.Params[0], maxMsgTargets)
 	var ok []string
@@ -125,27 +130,27 @@ func courseRelay(w *state.World, c *state.Client, m *irc.Message, check func(str
 
 // noSuchGroup is the refusal for a group that does not exist (or that the
 // client may not see: a secret one it is not in).
-func noSuchGroup(name string) error {
-	return numeric(irc.ERR_NOSUCHCHANNEL, name,
+func noSuchGroup(verb, name string) error {
+	return fail(verb, "NO_SUCH_GROUP", name,
 		"There is no group "+name+" (GROUPS lists them; CG "+bareGroup(name)+" creates it)")
 }
 
 // badGroupName refuses a name that cannot be a group's, saying why.
-func badGroupName(w *state.World, name string) error {
+func badGroupName(w *state.World, verb, name string) error {
 	if strings.Contains(name, " ") {
-		return oneWordGroup(bareGroup(name))
+		return oneWordGroup(verb, bareGroup(name))
 	}
 	reason := invisibleReason("Not a group name", name)
 	if reason == "" {
 		reason = name + " is not a group name: a group name is one word without commas, at most " +
 			strconv.Itoa(w.Config.Limits.ChannelLength-1) + " characters"
 	}
-	return numeric(irc.ERR_NOSUCHCHANNEL, name, reason)
+	return fail(verb, "INVALID_GROUP_NAME", name, reason)
 }
 
 // oneWordGroup refuses a group name of several words.
-func oneWordGroup(words string) error {
-	return numeric(irc.ERR_NOSUCHCHANNEL, "*", "A group name is one word: \""+words+
+func oneWordGroup(verb, words string) error {
+	return fail(verb, "INVALID_GROUP_NAME", "A group name is one word: \""+words+
 		"\" has spaces; try "+strings.Join(strings.Fields(words), "-"))
 }
 
@@ -157,11 +162,11 @@ func handleCG(w *state.World, c *state.Client, m *irc.Message) error {
 		return err
 	}
 	if len(m.Params) > 1 {
-		return oneWordGroup(restText(m, 0))
+		return oneWordGroup("CG", restText(m, 0))
 	}
 	name := groupName(m.Params[0])
 	if !validChannel(name, w.Config.Limits.ChannelLength) {
-		return badGroupName(w, name)
+		return badGroupName(w, "CG", name)
 	}
 	if ch := w.Channel(name); ch != nil {
 		if ch.Membership(c) != nil {
@@ -185,11 +190,11 @@ func handleJG(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	name := groupName(m.Params[0])
 	if !validChannel(name, w.Config.Limits.ChannelLength) {
-		return badGroupName(w, name)
+		return badGroupName(w, "JG", name)
 	}
 	ch := w.Channel(name)
 	if ch == nil || !canSee(c, ch) {
-		return noSuchGroup(name)
+		return noSuchGroup("JG", name)
 	}
 	if ch.Membership(c) != nil {
 		return alreadyInGroup(w, c, "JG", ch)
@@ -218,9 +223,9 @@ func handleLG(w *state.World, c *state.Client, m *irc.Message) error {
 		ch := w.Channel(name)
 		switch {
 		case ch == nil || !canSee(c, ch):
-			sendError(w, c, noSuchGroup(name))
+			sendError(w, c, noSuchGroup("LG", name))
 		case ch.Membership(c) == nil:
-			sendError(w, c, numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You are not in group "+ch.Name+" (LISTG lists yours)"))
+			sendError(w, c, fail("LG", "NOT_IN_GROUP", ch.Name, "You are not in group "+ch.Name+" (LISTG lists yours)"))
 		default:
 			part(w, c, ch, reason)
 		}
