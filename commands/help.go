@@ -26,7 +26,7 @@ var helpGroups = []struct {
 }{
 	{"talk", []string{"PRIVMSG", "NOTICE", "TAGMSG"}},
 	{"channels", []string{"JOIN", "PART", "TOPIC", "NAMES", "LIST", "INVITE", "KICK", "MODE"}},
-	{"people", []string{"WHO", "WHOIS", "WHOWAS", "ISON", "USERHOST"}},
+	{"people", []string{"WHO", "WHOIS", "WHOWAS", "ISON", "USERHOST", "MONITOR"}},
 	{"yourself", []string{"NICK", "AWAY", "SETNAME", "QUIT"}},
 	{"accounts", []string{"REGISTER", "NICKSERV", "CHANSERV", "AUTHENTICATE"}},
 	{"server", []string{"HELP", "MOTD", "LUSERS", "VERSION", "TIME", "INFO"}},
