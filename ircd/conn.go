@@ -40,7 +40,8 @@ type conn struct {
 	*sendQueue
 	srv  *Server
 	id   state.ClientID
-	nc   net.Conn
+	t    Transport
+	kind Kind
 	addr netip.Addr
 
 	registered atomic.Bool
@@ -62,7 +63,7 @@ type conn struct {
 func (c *conn) Registered() {
 	c.srv.pending.remove(c)
 	c.registered.Store(true)
-	_ = c.nc.SetReadDeadline(time.Now())
+	_ = c.t.SetReadDeadline(time.Now())
 }
 
 // SetFloodExempt turns flood control off (or back on) for the connection.
@@ -147,7 +148,10 @@ func parseMessage(line string) (msg *irc.Message) {
 }
 
 func readErrorReason(err error) string {
+	var named interface{ QuitReason() string }
 	switch {
+	case errors.As(err, &named):
+		return named.QuitReason()
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 		return "Connection closed"
 	case errors.Is(err, os.ErrDeadlineExceeded):

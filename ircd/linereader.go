@@ -2,16 +2,11 @@ package ircd
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net"
 	"sync"
 	"syscall"
 )
-
-// errLineTooLong reports a line over the limit; the rest of it up to the
-// next newline is skipped and reading can go on.
-var errLineTooLong = errors.New("line too long")
 
 // lineReader frames a connection's bytes into lines. Unlike bufio, a read
 // timeout loses nothing: a partial line stays in the buffer until the rest

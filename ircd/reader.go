@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 // goroutine when the connection goes quiet.
 type reader struct {
 	c         *conn
-	lr        *lineReader
 	cfg       *conf.Config
 	keepalive time.Time // registration deadline, then the ping clock
 	pinged    bool
@@ -66,7 +64,7 @@ func (r *reader) run() {
 	for {
 		r.waitWhilePaused()
 		r.prepare()
-		line, err := r.lr.next()
+		line, err := r.c.t.ReadLine()
 		if r.handOffDue(err) {
 			handOff = true
 			return
@@ -93,7 +91,6 @@ func newReader(c *conn) *reader {
 	now := time.Now()
 	return &reader{
 		c:         c,
-		lr:        newLineReader(c.nc, maxLineBytes),
 		cfg:       cfg,
 		keepalive: now.Add(cfg.Limits.RegistrationTimeout.Duration),
 		bucket:    newTokenBucket(cfg.Flood.Burst, cfg.Flood.PerSecond, now),
@@ -134,7 +131,7 @@ func (r *reader) prepare() {
 		if !r.handOffAt.IsZero() && r.handOffAt.Before(deadline) {
 			deadline = r.handOffAt
 		}
-		_ = c.nc.SetReadDeadline(deadline)
+		_ = c.t.SetReadDeadline(deadline)
 		if !r.live && c.registered.Load() {
 			continue // Registered's wake-up came before our SetReadDeadline
 		}
@@ -156,17 +153,8 @@ func (r *reader) handle(line []byte, err error) bool {
 	case errors.Is(err, os.ErrDeadlineExceeded) && !c.isClosing():
 		return r.timeout()
 	default:
-		var last []byte
-		if errors.Is(err, io.EOF) && r.lr.pending() {
-			// a last line without its newline still counts
-			last = bytes.TrimSuffix(r.lr.buf[r.lr.r:r.lr.w], []byte{'\r'})
-			r.lr.r = r.lr.w
-		}
 		for _, h := range r.held {
 			c.submit(h.inbound())
-		}
-		if last != nil {
-			c.submit(classify(last))
 		}
 		r.reason = readErrorReason(err)
 		if why := c.failureReason(); why != "" {

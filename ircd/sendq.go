@@ -2,7 +2,6 @@ package ircd
 
 import (
 	"errors"
-	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -23,7 +22,7 @@ import (
 // for the stall timeout is closed (SendQ exceeded), which lets those
 // senders go as well.
 type sendQueue struct {
-	nc           net.Conn
+	t            Transport
 	limits       *queueLimits  // shared by every connection; REHASH updates it
 	writeTimeout time.Duration // how long one write may take when not congested
 	flushTimeout time.Duration // how long Close waits for queued lines
@@ -85,7 +84,7 @@ func (q *sendQueue) Enqueue(line []byte) bool {
 		q.congested.Store(true)
 		// From now on the writer must keep making progress; under mu, as
 		// the writer and Close set deadlines under mu too.
-		_ = q.nc.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
+		_ = q.t.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
 	}
 	q.mu.Unlock()
 	return true
@@ -164,7 +163,7 @@ func (q *sendQueue) Close() {
 	q.closing = true
 	q.releaseWaiters() // nobody waits for a client that is leaving
 	q.onClosing()
-	_ = q.nc.SetWriteDeadline(time.Now().Add(q.flushTimeout))
+	_ = q.t.SetWriteDeadline(time.Now().Add(q.flushTimeout))
 	if !q.writing {
 		q.writing = true
 		go q.writeLoop()
@@ -206,8 +205,6 @@ func (q *sendQueue) failureReason() string {
 }
 
 func (q *sendQueue) writeLoop() {
-	buf := writeBuffers.Get().(*[writeBufferSize]byte)
-	defer writeBuffers.Put(buf)
 	for {
 		q.mu.Lock()
 		if len(q.lines) == 0 {
@@ -226,7 +223,7 @@ func (q *sendQueue) writeLoop() {
 		q.armDeadline()
 		q.mu.Unlock()
 
-		err := q.writeBatch(buf[:], batch)
+		err := q.t.WriteLines(batch, q.wrote)
 		clear(batch)
 
 		q.mu.Lock()
@@ -259,9 +256,9 @@ func (q *sendQueue) armDeadline() {
 	switch {
 	case q.closing:
 	case q.congested.Load():
-		_ = q.nc.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
+		_ = q.t.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
 	default:
-		_ = q.nc.SetWriteDeadline(time.Now().Add(q.writeTimeout))
+		_ = q.t.SetWriteDeadline(time.Now().Add(q.writeTimeout))
 	}
 }
 
@@ -283,46 +280,6 @@ func (q *sendQueue) wrote(n int) {
 	runDrained(ready)
 }
 
-// writeBufferSize is the most one write call carries; every line (512
-// bytes plus tags) fits.
-const writeBufferSize = 16 << 10
-
-var writeBuffers = sync.Pool{New: func() any { return new([writeBufferSize]byte) }}
-
-// writeBatch copies lines into buf and writes it, a buffer-full at a time,
-// accounting for each write as it completes. Copying a few hundred bytes
-// costs less than the syscall it saves, and unlike writev it leaves no
-// iovec array cached on every socket.
-func (q *sendQueue) writeBatch(buf []byte, lines [][]byte) error {
-	n := 0
-	write := func(b []byte) error {
-		if _, err := q.nc.Write(b); err != nil {
-			return err
-		}
-		q.wrote(len(b))
-		return nil
-	}
-	for _, line := range lines {
-		if n+len(line) > len(buf) {
-			if err := write(buf[:n]); err != nil {
-				return err
-			}
-			n = 0
-		}
-		if len(line) > len(buf) {
-			if err := write(line); err != nil {
-				return err
-			}
-			continue
-		}
-		n += copy(buf[n:], line)
-	}
-	if n == 0 {
-		return nil
-	}
-	return write(buf[:n])
-}
-
 // finish closes the socket; called with mu held, releases it.
 func (q *sendQueue) finish() {
 	already := q.closed
@@ -334,7 +291,7 @@ func (q *sendQueue) finish() {
 	q.mu.Unlock()
 	runDrained(waiting)
 	if !already {
-		_ = q.nc.Close()
+		_ = q.t.Close()
 		if q.onClosed != nil {
 			q.onClosed()
 		}

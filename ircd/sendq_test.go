@@ -30,7 +30,7 @@ func newTestQueue(t *testing.T, limit int) (*sendQueue, net.Conn) {
 	limits := &queueLimits{}
 	limits.hard.Store(int64(limit))
 	limits.stall.Store(int64(time.Minute))
-	return &sendQueue{nc: ours, limits: limits, writeTimeout: time.Minute, flushTimeout: time.Second, onClosing: func() {}}, theirs
+	return &sendQueue{t: newStreamTransport(ours), limits: limits, writeTimeout: time.Minute, flushTimeout: time.Second, onClosing: func() {}}, theirs
 }
 
 // TestSendQueueCountsTheBatchInFlight: lines the writer has taken but not
@@ -171,7 +171,7 @@ func TestAcceptedSocketSendBufferBounded(t *testing.T) {
 	for sndbuf == 0 { // the Connect event may still be on its way
 		w.Call(func(w *state.World) {
 			for _, c := range w.Clients() {
-				tc := c.Out.(*conn).nc.(*net.TCPConn)
+				tc := c.Out.(*conn).t.(*streamTransport).nc.(*net.TCPConn)
 				if netip.MustParseAddrPort(tc.RemoteAddr().String()) != local {
 					continue
 				}

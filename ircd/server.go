@@ -224,20 +224,64 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 	if tcp, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		addr = tcp.AddrPort().Addr().Unmap()
 	}
+	limitSendBuffer(nc)
+	a := Accepted{Transport: newStreamTransport(nc), Addr: addr, Kind: KindTCP}
+	if tc, ok := nc.(*tls.Conn); ok {
+		a.Kind, a.Secure = KindTLS, true
+		// The handshake runs on the connection's own goroutine, off the
+		// accept loop; the world hears of the connection once the client
+		// certificate (if any) is known.
+		a.Handshake = func() string {
+			return handshake(tc, s.Config().Limits.RegistrationTimeout.Duration)
+		}
+	}
+	s.attach(a)
+}
+
+// Accepted is a connection for the server to take on: its transport, the
+// client's address (the real one, for per-IP limits, K-lines and WHOIS),
+// and how it came.
+type Accepted struct {
+	Transport Transport
+	Addr      netip.Addr
+	Kind      Kind
+	Secure    bool // TLS all the way to the client (WHOIS 671)
+	// Handshake, if set, runs on the connection's own goroutine before
+	// the world hears of it and returns the SHA-256 fingerprint of the
+	// client's certificate ("" for none).
+	Handshake func() (certFP string)
+}
+
+// Attach takes on a connection accepted elsewhere (a WebSocket upgraded by
+// package web): the same limits, registration, flood control, send queue
+// and push-back as a TCP client. It never blocks for long. After Serve has
+// returned it closes the transport instead.
+func (s *Server) Attach(a Accepted) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		_ = a.Transport.Close()
+		return
+	}
+	s.attach(a)
+}
+
+func (s *Server) attach(a Accepted) {
+	t, addr := a.Transport, a.Addr
 	s.conns.Add(1)
 	cfg := s.Config()
 	if n := s.live.Add(1); n > int64(cfg.Limits.MaxClients) {
-		s.refuse(nc, addr, "Too many connections on this server (max_clients)")
+		s.refuse(t, addr, "Too many connections on this server (max_clients)")
 		return
 	}
 	if why := s.limits.admit(addr, time.Now()); why != "" {
-		s.refuse(nc, addr, why)
+		s.refuse(t, addr, why)
 		return
 	}
-	limitSendBuffer(nc)
-	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), nc: nc, addr: addr, wakeCh: make(chan struct{}, 1)}
+	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), t: t, kind: a.Kind, addr: addr, wakeCh: make(chan struct{}, 1)}
 	c.sendQueue = &sendQueue{
-		nc:           nc,
+		t:            t,
 		limits:       &s.queues,
 		writeTimeout: 60 * time.Second,
 		flushTimeout: 3 * time.Second,
@@ -255,20 +299,17 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 	why, evict := s.pending.admit(c, min(l.MaxUnregistered, l.MaxClients), l.MaxUnregisteredPerIP, s.limits.exempts(addr))
 	if why != "" {
 		s.limits.release(addr)
-		s.refuse(nc, addr, why)
+		s.refuse(t, addr, why)
 		return
 	}
 	if evict != nil {
-		s.log.Warn("unregistered connection closed to make room", "id", evict.id, "remote", evict.nc.RemoteAddr())
+		s.log.Warn("unregistered connection closed to make room", "id", evict.id, "remote", evict.t.RemoteAddr())
 		evict.closeWith(whyUnregisteredEvict, closingLink(evict.addr, whyUnregisteredEvict))
 	}
-	s.log.Debug("connect", "id", c.id, "remote", nc.RemoteAddr())
-	if tc, ok := nc.(*tls.Conn); ok {
-		// The handshake runs on the connection's own goroutine, off the
-		// accept loop; the world hears of the connection once the client
-		// certificate (if any) is known.
+	s.log.Debug("connect", "id", c.id, "remote", t.RemoteAddr(), "transport", a.Kind.String())
+	if a.Handshake != nil {
 		go func() {
-			if !s.world.ConnectTLS(c.id, c, addr, handshake(tc, cfg.Limits.RegistrationTimeout.Duration)) {
+			if !s.world.ConnectTLS(c.id, c, addr, a.Handshake()) {
 				c.Close() // shutting down: the world will not close it
 				return
 			}
@@ -276,7 +317,7 @@ func (s *Server) startConn(nc net.Conn, isTLS bool) {
 		}()
 		return
 	}
-	if !s.world.Connect(c.id, c, addr, isTLS) {
+	if !s.world.Connect(c.id, c, addr, a.Secure) {
 		c.Close() // shutting down: the world will not close it
 		return
 	}
@@ -323,15 +364,15 @@ const socketSendBuffer = 64 << 10
 
 // refuse tells a connection why it is not wanted and closes it, off the
 // accept loop so that a client that does not read cannot stall accepting.
-func (s *Server) refuse(nc net.Conn, addr netip.Addr, why string) {
-	s.log.Warn("connection refused", "remote", nc.RemoteAddr(), "reason", why)
+func (s *Server) refuse(t Transport, addr netip.Addr, why string) {
+	s.log.Warn("connection refused", "remote", t.RemoteAddr(), "reason", why)
 	line := closingLink(addr, why)
 	go func() {
 		if line != nil {
-			_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_, _ = nc.Write(line)
+			_ = t.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_ = t.WriteLines([][]byte{line}, func(int) {})
 		}
-		_ = nc.Close()
+		_ = t.Close()
 		s.live.Add(-1)
 		s.conns.Done()
 	}()
