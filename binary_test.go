@@ -78,6 +78,9 @@ func writeConfig(t *testing.T, extra ...string) string {
 	t.Helper()
 	text := "[server]\nname = \"chatd.test\"\nlobby = \"#lobby\"\n[listen]\nplain = [\"127.0.0.1:0\"]\n" +
 		strings.Join(extra, "\n") + "\n"
+	if !strings.Contains(text, "[http]") {
+		text += noWebTOML
+	}
 	path := filepath.Join(t.TempDir(), "chatd.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)

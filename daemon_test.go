@@ -46,6 +46,9 @@ func testConfig(t testing.TB, serverTOML, rawTOML []string) *conf.Config {
 	}
 	text := "[server]\nname = \"chatd.test\"\n" + strings.Join(serverTOML, "\n") +
 		"\n[listen]\nplain = [\"127.0.0.1:0\"]\n" + strings.Join(rawTOML, "\n") + "\n"
+	if !strings.Contains(text, "[http]") {
+		text += noWebTOML
+	}
 	path := filepath.Join(t.TempDir(), "chatd.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -56,6 +59,11 @@ func testConfig(t testing.TB, serverTOML, rawTOML []string) *conf.Config {
 	}
 	return cfg
 }
+
+// noWebTOML turns the web listener off: the default (127.0.0.1:8080) is a
+// fixed port, which tests must never bind. Tests of the web side configure
+// [http] listen = ["127.0.0.1:0"].
+const noWebTOML = "[http]\nlisten = []\n"
 
 func sortStrings(s []string) { sort.Strings(s) }
 

@@ -36,7 +36,7 @@ const opTestHash = "$2a$04$41TcQCAa5ZBNa4FKSO1cMOENTtU9akbE.VsN6jDx/UlIw4nHCLjx6
 func opConfigText(motd string, plain []string, extra ...string) string {
 	return "[server]\nname = \"chatd.test\"\nlobby = \"\"\nmotd = " + tomlString(motd) + "\n" +
 		"[listen]\nplain = [" + strings.Join(quoteAll(plain), ", ") + "]\n" +
-		"[flood]\nenabled = false\n" +
+		"[flood]\nenabled = false\n" + noWebTOML +
 		"[[oper]]\nname = \"admin\"\npassword_hash = \"" + opTestHash + "\"\n" +
 		strings.Join(extra, "\n") + "\n"
 }

@@ -17,7 +17,7 @@ func TestConfigPathsRelativeToConfigFile(t *testing.T) {
 	tlsAddr := freeAddr(t)
 	path := filepath.Join(confDir, "chatd.toml")
 	writeFile(t, path, "[server]\nname = \"chatd.test\"\n[listen]\nplain = []\n"+
-		"tls = ["+tomlString(tlsAddr)+"]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n")
+		"tls = ["+tomlString(tlsAddr)+"]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n"+noWebTOML)
 
 	elsewhere := t.TempDir()
 	p := startChatdIn(t, elsewhere, "-config", path)

@@ -170,7 +170,17 @@ func TestValidate(t *testing.T) {
 		{"lobby at channel_length", func(c *Config) { c.Server.Lobby = "#" + strings.Repeat("a", 63) }, ""},
 		{"motd anything", func(c *Config) { c.Server.MOTD = "" }, ""},
 
-		{"no listeners", func(c *Config) { c.Listen.Plain = nil }, "listen.plain: no listeners"},
+		{"no listeners", func(c *Config) { c.Listen.Plain = nil; c.HTTP.Listen = nil }, "listen.plain: no listeners"},
+		{"web only ok", func(c *Config) { c.Listen.Plain = nil }, ""},
+		{"http bad addr", func(c *Config) { c.HTTP.Listen = []string{"8080"} }, `http.listen: "8080": want host:port`},
+		{"http same as irc", func(c *Config) { c.HTTP.Listen = []string{"127.0.0.1:6667"} }, `http.listen: "127.0.0.1:6667" is listed twice`},
+		{"http disabled ok", func(c *Config) { c.HTTP.Listen = []string{} }, ""},
+		{"http tls without cert", func(c *Config) { c.HTTP.TLS = []string{":8443"} }, "listen.tls_cert: must be set when http.tls is"},
+		{"origin ok", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://chat.example.org", "http://[::1]:8080"} }, ""},
+		{"origin with path", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://example.org/chat"} }, `http.allowed_origins: "https://example.org/chat": an origin is scheme://host[:port]`},
+		{"origin bare host", func(c *Config) { c.HTTP.AllowedOrigins = []string{"example.org"} }, `http.allowed_origins: "example.org": want an origin`},
+		{"proxy not cidr", func(c *Config) { c.HTTP.TrustedProxies = []string{"10.0.0.1"} }, `http.trusted_proxies: "10.0.0.1" is not a CIDR`},
+		{"proxy ok", func(c *Config) { c.HTTP.TrustedProxies = []string{"10.0.0.0/8", "::1/128"} }, ""},
 		{"plain no port", func(c *Config) { c.Listen.Plain = []string{"127.0.0.1"} }, `listen.plain: "127.0.0.1": want host:port`},
 		{"plain port name", func(c *Config) { c.Listen.Plain = []string{"127.0.0.1:irc"} }, `listen.plain: "127.0.0.1:irc": port "irc"`},
 		{"plain port too big", func(c *Config) { c.Listen.Plain = []string{":65536"} }, `port "65536"`},
@@ -485,5 +495,26 @@ func TestLoadNumberKinds(t *testing.T) {
 	}
 	if _, err := Load(writeConf(t, "[flood]\nburst = 2.5\n")); err == nil || !strings.Contains(err.Error(), "flood.burst") {
 		t.Errorf("burst = 2.5: error %v, want one naming flood.burst", err)
+	}
+}
+
+// TestNormalizeOrigin: origins compare as browsers send them, whatever
+// the case or a default port in the config.
+func TestNormalizeOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Chat.Example.org":     "https://chat.example.org",
+		"https://chat.example.org:443": "https://chat.example.org",
+		"http://localhost:8080/":       "http://localhost:8080",
+		"http://[::1]:80":              "http://[::1]",
+	} {
+		got, err := NormalizeOrigin(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeOrigin(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "ftp://x", "https://", "https://a/b", "https://u@a", "https://a?x"} {
+		if got, err := NormalizeOrigin(bad); err == nil {
+			t.Errorf("NormalizeOrigin(%q) = %q; want an error", bad, got)
+		}
 	}
 }

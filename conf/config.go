@@ -20,6 +20,21 @@ type Config struct {
 	Opers    []Oper   `toml:"oper"`
 	Store    Store    `toml:"store"`
 	Accounts Accounts `toml:"accounts"`
+	HTTP     HTTP     `toml:"http"`
+}
+
+// HTTP is the [http] table: the web chat page, its WebSocket, /metrics
+// and /healthz.
+type HTTP struct {
+	Listen []string `toml:"listen"` // host:port addresses served over plain HTTP; [] disables
+	TLS    []string `toml:"tls"`    // host:port addresses served over HTTPS (listen.tls_cert/tls_key)
+	// AllowedOrigins are origins ("https://chat.example.org") besides the
+	// page's own whose pages may open the WebSocket.
+	AllowedOrigins []string `toml:"allowed_origins"`
+	// TrustedProxies are CIDR prefixes whose X-Forwarded-For or Forwarded
+	// header names the client's address.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	Metrics        bool     `toml:"metrics"` // serve /metrics
 }
 
 // Store is the [store] table: where accounts and registered groups live.
@@ -173,6 +188,13 @@ func Default() *Config {
 			Registration:    true,
 			NickReservation: NickReservationTimeout,
 			NickTimeout:     Duration{30 * time.Second},
+		},
+		HTTP: HTTP{
+			Listen:         []string{"127.0.0.1:8080"},
+			TLS:            []string{},
+			AllowedOrigins: []string{},
+			TrustedProxies: []string{},
+			Metrics:        true,
 		},
 	}
 }

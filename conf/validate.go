@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -69,6 +70,7 @@ func (c *Config) Validate() error {
 	c.validateChannels(&ch)
 	c.validateOpers(&ch)
 	c.validateAccounts(&ch)
+	c.validateHTTP(&ch)
 	return errors.Join(ch.errs...)
 }
 
@@ -135,17 +137,23 @@ func (c *Config) validateListen(ch *checker) {
 	}
 	check("listen.plain", l.Plain)
 	check("listen.tls", l.TLS)
-	if len(l.Plain)+len(l.TLS) == 0 {
-		ch.add("listen.plain", "no listeners: set listen.plain or listen.tls")
+	check("http.listen", c.HTTP.Listen)
+	check("http.tls", c.HTTP.TLS)
+	if len(l.Plain)+len(l.TLS)+len(c.HTTP.Listen)+len(c.HTTP.TLS) == 0 {
+		ch.add("listen.plain", "no listeners: set listen.plain, listen.tls, http.listen or http.tls")
 	}
-	if len(l.TLS) == 0 {
+	if len(l.TLS)+len(c.HTTP.TLS) == 0 {
 		return
+	}
+	needer := "listen.tls"
+	if len(l.TLS) == 0 {
+		needer = "http.tls"
 	}
 	switch {
 	case l.TLSCert == "":
-		ch.addAt("listen.tls_cert", "listen.tls", "must be set when listen.tls is")
+		ch.addAt("listen.tls_cert", needer, "must be set when %s is", needer)
 	case l.TLSKey == "":
-		ch.addAt("listen.tls_key", "listen.tls", "must be set when listen.tls is")
+		ch.addAt("listen.tls_key", needer, "must be set when %s is", needer)
 	default:
 		if _, err := tls.LoadX509KeyPair(l.TLSCert, l.TLSKey); err != nil {
 			ch.add("listen.tls_cert", "cannot load certificate and key: %v", err)
@@ -264,4 +272,39 @@ func (c *Config) validateAccounts(ch *checker) {
 			ch.add(fmt.Sprintf("oper[%d].account", i), "needs accounts.enabled = true")
 		}
 	}
+}
+
+func (c *Config) validateHTTP(ch *checker) {
+	h := c.HTTP
+	for _, o := range h.AllowedOrigins {
+		if _, err := NormalizeOrigin(o); err != nil {
+			ch.add("http.allowed_origins", "%q: %v", o, err)
+		}
+	}
+	for _, p := range h.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			ch.add("http.trusted_proxies", "%q is not a CIDR prefix like \"10.0.0.0/8\" or \"::1/128\"", p)
+		}
+	}
+}
+
+// NormalizeOrigin checks a web origin as a browser sends it in the Origin
+// header (scheme://host[:port], nothing after) and returns it lower-cased,
+// without a default port, for comparison.
+func NormalizeOrigin(o string) (string, error) {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", errors.New(`want an origin like "https://chat.example.org" or "http://localhost:8080"`)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", errors.New("an origin is scheme://host[:port] with no path, query or user")
+	}
+	host := strings.ToLower(u.Host)
+	if port := u.Port(); (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		host = strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return u.Scheme + "://" + host, nil
 }
