@@ -16,24 +16,24 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 	switch sub {
 	case "LS":
 		if !c.Registered {
-			c.CapHeld = true
+			w.HoldForCaps(c, true)
 		}
 		version := 301
 		if v, err := strconv.Atoi(m.Param(1)); err == nil && v > version {
 			version = v
 		}
 		if version >= 302 {
-			c.CapVersion = 302
-			c.Caps = c.Caps.With(state.CapCapNotify, true)
+			w.SetCapVersion(c, 302)
+			w.SetCaps(c, c.Caps.With(state.CapCapNotify, true))
 		} else if c.CapVersion == 0 {
-			c.CapVersion = 301
+			w.SetCapVersion(c, 301)
 		}
 		capList(w, c, "LS", offeredCaps(w, c.CapVersion >= 302))
 	case "LIST":
 		capReply(w, c, "LIST", strings.Join(c.Caps.Names(), " "))
 	case "REQ":
 		if !c.Registered {
-			c.CapHeld = true
+			w.HoldForCaps(c, true)
 		}
 		requested := strings.TrimSpace(m.Param(1))
 		caps, ok := parseCapRequest(c.Caps, requested, c.CapVersion >= 302)
@@ -44,13 +44,13 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 			capAnswer(w, c, "NAK", requested)
 			return nil
 		}
-		c.Caps = caps
+		w.SetCaps(c, caps)
 		capAnswer(w, c, "ACK", requested)
 	case "END":
 		if c.Registered {
 			return nil
 		}
-		c.CapHeld = false
+		w.HoldForCaps(c, false)
 		return tryRegister(w, c)
 	default:
 		return numeric(state.ErrInvalidCapCmd, sendableParam(m.Params[0]), "Invalid CAP command")

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"strconv"
-	"time"
 
 	"chatd/state"
 
@@ -119,12 +118,11 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 				sendError(w, c, numeric(irc.ERR_USERNOTINCHANNEL, target.Nick, ch.Name, "They aren't on that channel"))
 				continue
 			}
-			flag := &tm.Op
+			set := w.SetChannelOp
 			if letter == 'v' {
-				flag = &tm.Voice
+				set = w.SetChannelVoice
 			}
-			if *flag != req.adding {
-				*flag = req.adding
+			if set(ch, target, req.adding) {
 				record(letter, target.Nick, true)
 			}
 		case 'k':
@@ -137,8 +135,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 					invalid('k', "*", "Invalid key: 1 to 23 characters, no spaces, commas or controls")
 					continue
 				}
-				ch.Modes |= state.ChanKeyed
-				ch.Key = req.arg
+				w.SetChannelKey(ch, req.arg)
 				record('k', req.arg, true)
 				continue
 			}
@@ -146,8 +143,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			if !needOp() || ch.Modes&state.ChanKeyed == 0 {
 				continue
 			}
-			ch.Modes &^= state.ChanKeyed
-			ch.Key = ""
+			w.SetChannelKey(ch, "")
 			record('k', "*", true)
 		case 'l':
 			if req.adding {
@@ -159,16 +155,14 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 					invalid('l', req.arg, "Invalid limit: a positive number of members")
 					continue
 				}
-				ch.Modes |= state.ChanLimited
-				ch.Limit = n
+				w.SetChannelLimit(ch, n)
 				record('l', strconv.Itoa(n), true)
 				continue
 			}
 			if !needOp() || ch.Modes&state.ChanLimited == 0 {
 				continue
 			}
-			ch.Modes &^= state.ChanLimited
-			ch.Limit = 0
+			w.SetChannelLimit(ch, 0)
 			record('l', "", false)
 		default:
 			flag := state.ChanModeFor(letter)
@@ -182,11 +176,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 				continue
 			}
 			if (ch.Modes&flag != 0) != req.adding {
-				if req.adding {
-					ch.Modes |= flag
-				} else {
-					ch.Modes &^= flag
-				}
+				w.SetChannelFlag(ch, flag, req.adding)
 				record(letter, "", false)
 			}
 		}
@@ -262,7 +252,7 @@ func changeBan(w *state.World, c *state.Client, ch *state.Channel, mask string, 
 			if adding {
 				return "", false
 			}
-			ch.Bans = append(ch.Bans[:i], ch.Bans[i+1:]...)
+			w.RemoveBan(ch, i)
 			return b.Mask, true
 		}
 	}
@@ -273,7 +263,7 @@ func changeBan(w *state.World, c *state.Client, ch *state.Channel, mask string, 
 		sendError(w, c, numeric(irc.ERR_BANLISTFULL, ch.Name, mask, "Channel ban list is full"))
 		return "", false
 	}
-	ch.Bans = append(ch.Bans, state.ListEntry{Mask: mask, SetBy: c.Prefix(), SetAt: time.Now()})
+	w.AddBan(ch, state.ListEntry{Mask: mask, SetBy: c.Prefix(), SetAt: w.Now()})
 	return mask, true
 }
 

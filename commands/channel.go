@@ -3,7 +3,6 @@ package commands
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"chatd/state"
 
@@ -39,9 +38,7 @@ func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 		topic = truncateUTF8(topic, len(topic)-(len(line)-state.MaxLineBytes))
 		msg.Params[1] = topic
 	}
-	ch.Topic = topic
-	ch.TopicSetBy = c.Prefix()
-	ch.TopicSetAt = time.Now()
+	w.SetTopic(ch, topic, c.Prefix())
 	toChannelAndActor(w.NewFanout(msg, nil), ch, c)
 	w.ChannelChanged(ch)
 	return nil

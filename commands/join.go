@@ -105,7 +105,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 				return r
 			}, modes)
 		}
-		applyDefaultModes(ch, modes)
+		applyDefaultModes(w, ch, modes)
 	} else if err := checkJoin(w, c, ch, key); err != nil {
 		return err
 	} else if ch.Reg != nil {

@@ -33,9 +33,11 @@ func channelMode(w *state.World, c *state.Client, m *irc.Message) error {
 
 // applyDefaultModes sets the flag modes of [channels] default_modes on a
 // new channel (validated by conf to be "+" and flag letters).
-func applyDefaultModes(ch *state.Channel, modes string) {
+func applyDefaultModes(w *state.World, ch *state.Channel, modes string) {
 	for i := 0; i < len(modes); i++ {
-		ch.Modes |= state.ChanModeFor(modes[i]) &^ (state.ChanKeyed | state.ChanLimited)
+		if flag := state.ChanModeFor(modes[i]); flag != 0 {
+			w.SetChannelFlag(ch, flag, true)
+		}
 	}
 }
 

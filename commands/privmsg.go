@@ -3,7 +3,6 @@ package commands
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"chatd/state"
 
@@ -51,7 +50,7 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEch
 	}
 	tags := clientTags(m.Tags)
 	if verb == "PRIVMSG" || verb == "NOTICE" {
-		c.LastActive = time.Now()
+		w.MarkActive(c)
 	}
 	for _, target := range list {
 		report(relayOne(w, c, verb, target, text, tags, selfEcho))

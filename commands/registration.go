@@ -18,7 +18,7 @@ func handlePass(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	// Only the last PASS before registration counts (modern.ircdocs.horse).
 	want := w.Config.Server.Password
-	c.PassOK = want == "" || subtle.ConstantTimeCompare([]byte(m.Params[0]), []byte(want)) == 1
+	w.SetPassOK(c, want == "" || subtle.ConstantTimeCompare([]byte(m.Params[0]), []byte(want)) == 1)
 	c.Auth.Pass = ""
 	if want == "" && accountsOn(w) && strings.Contains(m.Params[0], ":") {
 		// PASS account:password logs in at registration (HexChat's
@@ -36,8 +36,7 @@ func handleUser(w *state.World, c *state.Client, m *irc.Message) error {
 	if user == "" || m.Params[3] == "" {
 		return numeric(irc.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
 	}
-	c.User = user
-	c.Realname = truncateUTF8(m.Params[3], realnameLen)
+	w.SetUserInfo(c, user, truncateUTF8(m.Params[3], realnameLen))
 	return tryRegister(w, c)
 }
 
