@@ -181,12 +181,7 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 			}
 		}
 	}
-	for _, msg := range chanModeMessages(c, ch, changes) {
-		toChannelAndActor(w.NewFanout(msg, nil), ch, c)
-	}
-	if len(changes) > 0 {
-		w.ChannelChanged(ch)
-	}
+	w.AnnounceModes(ch, c, chanModeMessages(c, ch, changes))
 	return nil
 }
 

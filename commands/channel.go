@@ -38,9 +38,7 @@ func handleTopic(w *state.World, c *state.Client, m *irc.Message) error {
 		topic = truncateUTF8(topic, len(topic)-(len(line)-state.MaxLineBytes))
 		msg.Params[1] = topic
 	}
-	w.SetTopic(ch, topic, c.Prefix())
-	toChannelAndActor(w.NewFanout(msg, nil), ch, c)
-	w.ChannelChanged(ch)
+	w.ChangeTopic(ch, c, topic)
 	return nil
 }
 

@@ -113,28 +113,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		status = ch.Reg.StatusFor(c.Account)
 	}
 	w.UseInvite(ch, c)
-	w.AddMember(ch, c, status)
-
-	plain := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name}}, nil)
-	account := c.Account
-	if account == "" {
-		account = "*"
-	}
-	extended := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "JOIN", Params: []string{ch.Name, account, c.Realname}}, nil)
-	var away *state.Fanout
-	if c.Away != "" {
-		away = w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "AWAY", Params: []string{c.Away}}, nil)
-	}
-	for member := range ch.Members() {
-		if member.Caps.Has(state.CapExtendedJoin) {
-			extended.To(member)
-		} else {
-			plain.To(member)
-		}
-		if away != nil && member != c && member.Caps.Has(state.CapAwayNotify) {
-			away.To(member)
-		}
-	}
+	w.JoinChannel(ch, c, status)
 	if ch.Topic != "" {
 		sendTopic(w, c, ch)
 	}
@@ -146,7 +125,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		if !status.Op {
 			mode = "+v"
 		}
-		w.NewFanout(&irc.Message{Prefix: servicePrefix(w, chanServ), Command: "MODE", Params: []string{ch.Name, mode, arg}}, nil).ToChannel(ch, c, 0)
+		w.AnnounceServiceMode(ch, &irc.Message{Prefix: servicePrefix(w, chanServ), Command: "MODE", Params: []string{ch.Name, mode, arg}}, c)
 	}
 	return nil
 }
@@ -194,13 +173,7 @@ func handlePart(w *state.World, c *state.Client, m *irc.Message) error {
 
 // part tells the channel (c included) that c leaves, then removes c.
 func part(w *state.World, c *state.Client, ch *state.Channel, reason string) {
-	params := []string{ch.Name}
-	if reason != "" {
-		params = append(params, truncateUTF8(reason, w.Config.Limits.KickLength))
-	}
-	msg := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "PART", Params: params}, nil)
-	msg.ToChannel(ch, nil, 0)
-	w.RemoveMember(ch, c)
+	w.PartChannel(ch, c, truncateUTF8(reason, w.Config.Limits.KickLength))
 }
 
 // memberChannels copies c's channels, for loops that leave them.

@@ -58,9 +58,7 @@ func kickFrom(w *state.World, c *state.Client, name string, nicks []string, reas
 		case ch.Membership(target) == nil:
 			sendError(w, c, numeric(irc.ERR_USERNOTINCHANNEL, target.Nick, ch.Name, "They aren't on that channel"))
 		default:
-			kick := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "KICK", Params: []string{ch.Name, target.Nick, reason}}, nil)
-			toChannelAndActor(kick, ch, c)
-			w.RemoveMember(ch, target)
+			w.KickMember(ch, c, target, reason)
 			w.Log.Info("kick", "channel", ch.Name, "by", c.Nick, "nick", target.Nick, "reason", reason)
 			if target == c {
 				return // the kicker kicked itself: no longer an operator here

@@ -64,7 +64,7 @@ func checkNickReservation(w *state.World, c *state.Client) {
 			c.Auth.NickTimer = 0
 			guest := w.GuestNick()
 			servNotice(w, c, nickServ, "You did not identify for "+nick+"; your nick is now "+guest+".")
-			changeNick(w, c, guest)
+			w.ChangeNick(c, guest)
 		})
 	})
 }
@@ -75,16 +75,4 @@ func nickIdentified(w *state.World, c *state.Client) {
 	if c.Auth.NickTimer != 0 && reservedBy(w, c, c.Nick) == nil {
 		c.Auth.NickTimer = 0
 	}
-}
-
-// changeNick renames a registered client, telling it and its neighbours.
-func changeNick(w *state.World, c *state.Client, nick string) {
-	if nick == c.Nick {
-		return
-	}
-	change := w.NewFanout(&irc.Message{Prefix: prefixOf(c), Command: "NICK", Params: []string{nick}}, nil)
-	change.To(c)
-	change.ToNeighbours(c, 0)
-	w.Log.Info("nick", "id", c.ID, "old", c.Nick, "new", nick)
-	w.SetNick(c, nick)
 }

@@ -321,7 +321,7 @@ func nsGhost(w *state.World, c *state.Client, verb string, args []string, reply 
 			reply("You cannot take " + nick + " now.")
 			return
 		}
-		changeNick(w, c, nick)
+		w.ChangeNick(c, nick)
 		checkNickReservation(w, c)
 		reply("You are now " + c.Nick + ".")
 	}

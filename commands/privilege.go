@@ -33,15 +33,6 @@ func chanVoiced(w *state.World, c *state.Client, ch *state.Channel) bool {
 	return chanPrivileged(w, c, ch)
 }
 
-// toChannelAndActor sends a change to ch's members and to the one who
-// made it, who may be an IRC operator acting on the lobby from outside.
-func toChannelAndActor(out *state.Fanout, ch *state.Channel, actor *state.Client) {
-	out.ToChannel(ch, nil, 0)
-	if ch.Membership(actor) == nil {
-		out.To(actor)
-	}
-}
-
 // lobbyLockModes are default_modes that are not applied to the lobby: with
 // no channel operator there, +i would keep every newcomer out and +m would
 // silence everyone until an IRC operator came along. (+k and +l cannot be

@@ -84,7 +84,7 @@ func handleNick(w *state.World, c *state.Client, m *irc.Message) error {
 		return errNickReserved(nick)
 	}
 	overruleNick(w, camper)
-	changeNick(w, c, nick)
+	w.ChangeNick(c, nick)
 	checkNickReservation(w, c)
 	return nil
 }

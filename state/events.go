@@ -1,0 +1,105 @@
+package state
+
+import "gopkg.in/irc.v4"
+
+// Channel events: each method makes one change that members see (a join,
+// a part, a kick, a topic, mode changes, a nick change) and tells those
+// who must see it, in one place, so that whatever has to follow such a
+// change (history, metrics, later replication) cannot be forgotten by a
+// handler. Package commands checks whether the change is allowed and
+// builds the text; these methods apply it.
+
+// JoinChannel puts c in ch with status and tells the members, c included:
+// JOIN (with account and realname to extended-join clients) and, to
+// away-notify members, c's away message.
+func (w *World) JoinChannel(ch *Channel, c *Client, status Membership) {
+	w.AddMember(ch, c, status)
+	plain := w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "JOIN", Params: []string{ch.Name}}, nil)
+	account := c.Account
+	if account == "" {
+		account = "*"
+	}
+	extended := w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "JOIN", Params: []string{ch.Name, account, c.Realname}}, nil)
+	var away *Fanout
+	if c.Away != "" {
+		away = w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "AWAY", Params: []string{c.Away}}, nil)
+	}
+	for member := range ch.members {
+		if member.Caps.Has(CapExtendedJoin) {
+			extended.To(member)
+		} else {
+			plain.To(member)
+		}
+		if away != nil && member != c && member.Caps.Has(CapAwayNotify) {
+			away.To(member)
+		}
+	}
+}
+
+// PartChannel tells ch (c included) that c leaves, with reason ("" for
+// none), then takes c out.
+func (w *World) PartChannel(ch *Channel, c *Client, reason string) {
+	params := []string{ch.Name}
+	if reason != "" {
+		params = append(params, reason)
+	}
+	w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "PART", Params: params}, nil).ToChannel(ch, nil, 0)
+	w.RemoveMember(ch, c)
+}
+
+// KickMember tells ch (and by, if it acts from outside) that by kicks
+// target out with reason, then takes target out.
+func (w *World) KickMember(ch *Channel, by, target *Client, reason string) {
+	kick := w.NewFanout(&irc.Message{Prefix: by.prefix(), Command: "KICK", Params: []string{ch.Name, target.Nick, reason}}, nil)
+	kick.ToChannelAndActor(ch, by)
+	w.RemoveMember(ch, target)
+}
+
+// ChangeTopic sets ch's topic as by's (now), tells ch and by, and saves a
+// registered group. The caller made topic fit a line.
+func (w *World) ChangeTopic(ch *Channel, by *Client, topic string) {
+	w.SetTopic(ch, topic, by.Prefix())
+	w.NewFanout(&irc.Message{Prefix: by.prefix(), Command: "TOPIC", Params: []string{ch.Name, topic}}, nil).ToChannelAndActor(ch, by)
+	w.ChannelChanged(ch)
+}
+
+// AnnounceModes tells ch (and actor, if it acts from outside) about mode
+// changes already made (SetChannelFlag, SetChannelOp, AddBan, ...), one
+// MODE line each of msgs, and saves a registered group.
+func (w *World) AnnounceModes(ch *Channel, actor *Client, msgs []*irc.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	for _, msg := range msgs {
+		w.NewFanout(msg, nil).ToChannelAndActor(ch, actor)
+	}
+	w.ChannelChanged(ch)
+}
+
+// AnnounceServiceMode tells ch's members but skip about a mode a service
+// set (ChanServ giving a registered group's access on join).
+func (w *World) AnnounceServiceMode(ch *Channel, msg *irc.Message, skip *Client) {
+	w.NewFanout(msg, nil).ToChannel(ch, skip, 0)
+}
+
+// ChangeNick renames a registered c to nick (checked free) and tells c
+// and everyone sharing a channel with it.
+func (w *World) ChangeNick(c *Client, nick string) {
+	if nick == c.Nick {
+		return
+	}
+	change := w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "NICK", Params: []string{nick}}, nil)
+	change.To(c)
+	change.ToNeighbours(c, 0)
+	w.Log.Info("nick", "id", c.ID, "old", c.Nick, "new", nick)
+	w.SetNick(c, nick)
+}
+
+// ToChannelAndActor queues the message for ch's members and for actor
+// when it is not one (an IRC operator acting on the lobby from outside).
+func (f *Fanout) ToChannelAndActor(ch *Channel, actor *Client) {
+	f.ToChannel(ch, nil, 0)
+	if actor != nil && ch.members[actor] == nil {
+		f.To(actor)
+	}
+}
