@@ -258,6 +258,20 @@ func TestValidate(t *testing.T) {
 		{"required without accounts", func(c *Config) { c.Accounts.Enabled, c.Accounts.Required = false, true }, "accounts.required: needs"},
 		{"nick_timeout zero", func(c *Config) { c.Accounts.NickTimeout.Duration = 0 }, "accounts.nick_timeout: must be a positive"},
 		{"oper no hash", func(c *Config) { c.Opers = []Oper{{Name: "alice", PasswordHash: ""}} }, "oper[0].password_hash"},
+
+		{"history off ok", func(c *Config) { c.History.Enabled = false }, ""},
+		{"channel_length 0", func(c *Config) { c.History.ChannelLength = 0 }, "history.channel_length: must be between 1 and 100000, got 0"},
+		{"private_length huge", func(c *Config) { c.History.PrivateLength = 100001 }, "history.private_length: must be between 1 and 100000"},
+		{"retention forever ok", func(c *Config) { c.History.Retention = Duration{} }, ""},
+		{"retention negative", func(c *Config) { c.History.Retention = Duration{-time.Hour} }, "history.retention: must be a duration"},
+		{"chathistory_max 0", func(c *Config) { c.History.ChathistoryMax = 0 }, "history.chathistory_max: must be between 1 and 1000, got 0"},
+		{"chathistory_max 1001", func(c *Config) { c.History.ChathistoryMax = 1001 }, "history.chathistory_max: must be between 1 and 1000"},
+		{"replay_lines 0 ok", func(c *Config) { c.History.ReplayLines, c.History.ReplayWindow = 0, Duration{} }, ""},
+		{"replay_lines negative", func(c *Config) { c.History.ReplayLines = -1 }, "history.replay_lines: must be between 0 and 1000"},
+		{"replay_window 0 with lines", func(c *Config) { c.History.ReplayWindow = Duration{} }, "history.replay_window: must be a positive duration"},
+		{"offline_messages 0 ok", func(c *Config) { c.History.OfflineMessages = 0 }, ""},
+		{"offline_messages huge", func(c *Config) { c.History.OfflineMessages = 10001 }, "history.offline_messages: must be between 0 and 10000"},
+		{"offline_messages without accounts ok", func(c *Config) { c.Accounts.Enabled = false }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ type Config struct {
 	Store    Store    `toml:"store"`
 	Accounts Accounts `toml:"accounts"`
 	HTTP     HTTP     `toml:"http"`
+	History  History  `toml:"history"`
 }
 
 // HTTP is the [http] table: the web chat page, its WebSocket, /metrics
@@ -35,6 +36,19 @@ type HTTP struct {
 	// header names the client's address.
 	TrustedProxies []string `toml:"trusted_proxies"`
 	Metrics        bool     `toml:"metrics"` // serve /metrics
+}
+
+// History is the [history] table: what chatd keeps of what was said, in
+// memory and in the store, and what it replays.
+type History struct {
+	Enabled         bool     `toml:"enabled"`          // record history and offer CHATHISTORY
+	ChannelLength   int      `toml:"channel_length"`   // newest messages kept in memory per channel
+	PrivateLength   int      `toml:"private_length"`   // newest messages kept in memory per conversation
+	Retention       Duration `toml:"retention"`        // how long the store keeps messages; 0 = forever
+	ChathistoryMax  int      `toml:"chathistory_max"`  // most messages one CHATHISTORY request returns
+	ReplayLines     int      `toml:"replay_lines"`     // replayed on JOIN to clients without chathistory; 0 = none
+	ReplayWindow    Duration `toml:"replay_window"`    // how old a replayed message may be
+	OfflineMessages int      `toml:"offline_messages"` // stored private messages per offline account; 0 = none
 }
 
 // Store is the [store] table: where accounts and registered groups live.
@@ -195,6 +209,16 @@ func Default() *Config {
 			AllowedOrigins: []string{},
 			TrustedProxies: []string{},
 			Metrics:        true,
+		},
+		History: History{
+			Enabled:         true,
+			ChannelLength:   1000,
+			PrivateLength:   200,
+			Retention:       Duration{720 * time.Hour},
+			ChathistoryMax:  100,
+			ReplayLines:     20,
+			ReplayWindow:    Duration{24 * time.Hour},
+			OfflineMessages: 100,
 		},
 	}
 }

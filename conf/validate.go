@@ -71,6 +71,7 @@ func (c *Config) Validate() error {
 	c.validateOpers(&ch)
 	c.validateAccounts(&ch)
 	c.validateHTTP(&ch)
+	c.validateHistory(&ch)
 	return errors.Join(ch.errs...)
 }
 
@@ -307,4 +308,30 @@ func NormalizeOrigin(o string) (string, error) {
 		}
 	}
 	return u.Scheme + "://" + host, nil
+}
+
+// Bounds of [history]: each is what one line may make the server do or
+// keep (a CHATHISTORY reply, a replay, a mailbox), so each is capped.
+const (
+	maxHistoryLength   = 100000
+	maxChathistoryMax  = 1000
+	maxReplayLines     = 1000
+	maxOfflineMessages = 10000
+)
+
+func (c *Config) validateHistory(ch *checker) {
+	h := c.History
+	ch.between("history.channel_length", h.ChannelLength, 1, maxHistoryLength)
+	ch.between("history.private_length", h.PrivateLength, 1, maxHistoryLength)
+	if h.Retention.Duration < 0 {
+		ch.add("history.retention", "must be a duration, or \"0\" to keep messages forever; got %q", h.Retention.Duration.String())
+	}
+	ch.between("history.chathistory_max", h.ChathistoryMax, 1, maxChathistoryMax)
+	ch.between("history.replay_lines", h.ReplayLines, 0, maxReplayLines)
+	if h.ReplayLines > 0 {
+		ch.positive("history.replay_window", h.ReplayWindow)
+	} else if h.ReplayWindow.Duration < 0 {
+		ch.add("history.replay_window", "must not be negative, got %q", h.ReplayWindow.Duration.String())
+	}
+	ch.between("history.offline_messages", h.OfflineMessages, 0, maxOfflineMessages)
 }
