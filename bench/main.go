@@ -17,6 +17,8 @@
 //	        cycles/s.
 //	operguess  G clients guess an oper password while the real operator
 //	        times OPER; reports guesses/s, OPER latency, server CPU.
+//	stuck   N members never read while one floods the channel; reports
+//	        the kernel send queue the server's sockets held at most.
 //
 // Each run prints exactly one key=value summary line on stdout; progress
 // and diagnostics go to stderr. The exit status is 0 for a complete run,
@@ -79,6 +81,7 @@ var scenarios = map[string]scenario{
 	"churn":  {"connect/register/join/part/quit cycles", churnFlags},
 
 	"operguess": {"clients guess an oper password while the real operator times OPER", operGuessFlags},
+	"stuck":     {"non-reading members and a fast sender: kernel send queues held, drops", stuckFlags},
 }
 
 func main() {
@@ -97,8 +100,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	top.SetOutput(stderr)
 	addGlobalFlags(top, g)
 	top.Usage = func() {
-		fmt.Fprintf(stderr, "usage: bench [global flags] fanout|idle|churn|operguess [scenario flags]\n\nscenarios:\n")
-		for _, name := range []string{"fanout", "idle", "churn", "operguess"} {
+		fmt.Fprintf(stderr, "usage: bench [global flags] fanout|idle|churn|operguess|stuck [scenario flags]\n\nscenarios:\n")
+		for _, name := range []string{"fanout", "idle", "churn", "operguess", "stuck"} {
 			fmt.Fprintf(stderr, "  %-9s %s\n", name, scenarios[name].help)
 		}
 		fmt.Fprintf(stderr, "\nglobal flags:\n")
