@@ -46,18 +46,25 @@ func (c *conn) paused() bool {
 }
 
 const (
-	// A reader submits a marker after linesPerMark lines or bytesPerMark
-	// bytes of lines, whichever comes first.
-	linesPerMark = 32
-	bytesPerMark = 8 << 10
+	// A reader submits a marker after linesPerMark lines, or after
+	// markBytesFor(sendq_bytes) bytes of lines, whichever comes first.
+	linesPerMark = 64
 	// maxMarks markers in flight, that is at most maxMarks*linesPerMark
-	// lines or about maxMarks*bytesPerMark bytes waiting for the state
-	// goroutine, stop a reader: one client cannot fill the shared inbox,
-	// and one whose recipients have become congested is stopped within
-	// that much, far less than the gap between the soft mark and the hard
-	// limit of a sensible sendq_bytes.
+	// lines or about maxMarks*markBytesFor(sendq_bytes) bytes waiting for
+	// the state goroutine, stop a reader: one client cannot fill the
+	// shared inbox, and one whose recipients have become congested is
+	// stopped within that much (an eighth of sendq_bytes at most, and the
+	// lines' prefixes), well inside the half of sendq_bytes between the
+	// soft mark and the limit. A smaller window costs a fast sender
+	// throughput: its reader would wait for the state goroutine too often.
+	// The window must stay well inside what a held client may have waiting
+	// (state.maxHeldEvents, 256), as markers wait with its lines.
 	maxMarks = 2
 )
+
+// markBytesFor is how many bytes of lines a reader submits between
+// markers: a sixteenth of sendq_bytes, within 2-32 KiB.
+func markBytesFor(sendq int) int { return min(max(sendq/16, 2<<10), 32<<10) }
 
 // addWaiter pauses c's reader until q drains, if q is congested and open.
 func (q *sendQueue) addWaiter(c *conn) {
@@ -87,7 +94,7 @@ func (q *sendQueue) releaseWaiters() {
 }
 
 // submit hands a line to the state goroutine, and after every
-// linesPerMark lines (or bytesPerMark bytes) a marker that tells the
+// linesPerMark lines (or markBytesFor bytes) a marker that tells the
 // reader, once the state goroutine reaches it, that those lines have left
 // the inbox.
 func (r *reader) submit(in inbound) {
@@ -95,7 +102,7 @@ func (r *reader) submit(in inbound) {
 	c.submit(in)
 	r.sinceMark++
 	r.markBytes += in.size
-	if r.sinceMark < linesPerMark && r.markBytes < bytesPerMark {
+	if r.sinceMark < linesPerMark && r.markBytes < markBytesFor(r.cfg.Limits.SendQBytes) {
 		return
 	}
 	r.sinceMark, r.markBytes = 0, 0

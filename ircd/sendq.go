@@ -38,9 +38,12 @@ type sendQueue struct {
 	writing bool
 	closing bool
 	closed  bool
-	failure string             // why the writer gave up, for the QUIT reason
-	waiters map[*conn]struct{} // readers paused until this queue drains
-	drained []drainWaiter      // WhenDrained calls waiting
+	failure string // why the writer gave up, for the QUIT reason
+	// progressAt is when the running writer last made progress: took a
+	// batch or finished a write.
+	progressAt time.Time
+	waiters    map[*conn]struct{} // readers paused until this queue drains
+	drained    []drainWaiter      // WhenDrained calls waiting
 }
 
 // drainWaiter is a WhenDrained call waiting for the queue to shrink.
@@ -82,9 +85,15 @@ func (q *sendQueue) Enqueue(line []byte) bool {
 	q.bytes += len(line)
 	if q.bytes > softMark(hard) && !q.congested.Load() {
 		q.congested.Store(true)
-		// From now on the writer must keep making progress; under mu, as
-		// the writer and Close set deadlines under mu too.
-		_ = q.t.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
+		// From now on the writer must keep making progress, counted from
+		// its last progress: a client that stopped reading a while ago is
+		// not given a fresh stall timeout each time its queue crosses the
+		// mark. Under mu, as the writer and Close set deadlines under mu.
+		at := q.progressAt
+		if !q.writing || at.IsZero() {
+			at = time.Now()
+		}
+		_ = q.t.SetWriteDeadline(at.Add(q.stallTimeout()))
 	}
 	q.mu.Unlock()
 	return true
@@ -248,17 +257,19 @@ func (q *sendQueue) writeLoop() {
 	}
 }
 
-// armDeadline sets the deadline for the next write: a congested queue
-// must make progress within the stall timeout, another within the write
+// armDeadline records progress (the writer took a batch or finished a
+// write) and sets the deadline for the next write: a congested queue must
+// make progress within the stall timeout, another within the write
 // timeout; Close's flush deadline stands. Called with mu held, so that a
 // deadline set by Close or Enqueue is never overwritten by a stale one.
 func (q *sendQueue) armDeadline() {
+	q.progressAt = time.Now()
 	switch {
 	case q.closing:
 	case q.congested.Load():
-		_ = q.t.SetWriteDeadline(time.Now().Add(q.stallTimeout()))
+		_ = q.t.SetWriteDeadline(q.progressAt.Add(q.stallTimeout()))
 	default:
-		_ = q.t.SetWriteDeadline(time.Now().Add(q.writeTimeout))
+		_ = q.t.SetWriteDeadline(q.progressAt.Add(q.writeTimeout))
 	}
 }
 
@@ -274,6 +285,8 @@ func (q *sendQueue) wrote(n int) {
 			q.releaseWaiters()
 		}
 		q.armDeadline() // progress: the stall clock starts again
+	} else {
+		q.progressAt = time.Now() // a clock read per write syscall, no more
 	}
 	ready := q.takeDrained()
 	q.mu.Unlock()

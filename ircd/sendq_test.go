@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -252,4 +253,32 @@ func TestSendQueueQueuedAndWhenDrained(t *testing.T) {
 		t.Fatal("WhenDrained on an empty queue did not run fn at once")
 	}
 	q.Close()
+}
+
+// TestStallCountsFromLastProgress: a queue whose writer has been stuck
+// for longer than the stall timeout is closed as soon as it crosses the
+// soft mark, not given a fresh timeout: clients that stopped reading at
+// the same time go together, instead of holding a sender once each.
+func TestStallCountsFromLastProgress(t *testing.T) {
+	q, peer := newTestQueue(t, 4096) // stall timeout: a minute
+	q.Enqueue(bytes.Repeat([]byte("a"), 100))
+	q.Flush()
+	if _, err := io.ReadFull(peer, make([]byte, 1)); err != nil { // the writer is blocked now
+		t.Fatal(err)
+	}
+	q.mu.Lock()
+	q.progressAt = time.Now().Add(-time.Hour) // as if stuck for an hour
+	q.mu.Unlock()
+	for q.Enqueue(bytes.Repeat([]byte("b"), 100)) && !q.Congested() {
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for q.failureReason() == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("a queue stuck for an hour was given a fresh stall timeout when it crossed the mark")
+		}
+		runtime.Gosched()
+	}
+	if got := q.failureReason(); got != "SendQ exceeded" {
+		t.Fatalf("failure %q, want SendQ exceeded", got)
+	}
 }
