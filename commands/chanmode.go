@@ -75,34 +75,24 @@ func changeChannelModes(w *state.World, c *state.Client, ch *state.Channel, mem 
 		}
 		letter := byte(req.letter)
 		switch letter {
-		case 'b':
+		case 'b', 'e', 'I':
+			lm := listModeFor(letter)
 			if !req.hasArg {
-				if !firstTime('b') {
-					continue
+				if firstTime(req.letter) {
+					lm.send(w, c, ch)
 				}
-				for _, b := range ch.Bans {
-					w.Numeric(c, irc.RPL_BANLIST, ch.Name, b.Mask, b.SetBy, strconv.FormatInt(b.SetAt.Unix(), 10))
-				}
-				w.Numeric(c, irc.RPL_ENDOFBANLIST, ch.Name, "End of channel ban list")
 				continue
 			}
 			if !takeParam() {
 				continue
 			}
-			mask, isExt, ok := parseExtban(req.arg)
-			if isExt && !ok {
-				invalid('b', req.arg, "Invalid extended ban: $a or $a:<account> (EXTBAN=$,a)")
+			mask, why := lm.parseEntry(req.arg)
+			if why != "" {
+				invalid(letter, req.arg, why)
 				continue
 			}
-			if !isExt {
-				mask, ok = normalizeMask(req.arg)
-			}
-			if !ok {
-				invalid('b', req.arg, "Invalid ban mask: nick!user@host, at most "+strconv.Itoa(maxMaskLen)+" bytes, no spaces, commas or controls")
-				continue
-			}
-			if changed, ok := changeBan(w, c, ch, mask, req.adding); ok {
-				record('b', changed, true)
+			if changed, ok := lm.change(w, c, ch, mask, req.adding); ok {
+				record(letter, changed, true)
 			}
 		case 'o', 'v':
 			if !req.hasArg || !takeParam() {
@@ -235,31 +225,6 @@ func chanModeMessage(c *state.Client, ch *state.Channel, changes []chanModeChang
 	}
 	params[1] = string(letters)
 	return &irc.Message{Prefix: prefixOf(c), Command: "MODE", Params: params}
-}
-
-// changeBan adds or removes a ban mask, comparing masks casemapped; it
-// reports whether anything changed and the mask to announce: the new one,
-// or the stored spelling of the one removed (as other servers echo it).
-func changeBan(w *state.World, c *state.Client, ch *state.Channel, mask string, adding bool) (string, bool) {
-	folded := state.Fold(mask)
-	for i, b := range ch.Bans {
-		if state.Fold(b.Mask) == folded {
-			if adding {
-				return "", false
-			}
-			w.RemoveBan(ch, i)
-			return b.Mask, true
-		}
-	}
-	if !adding {
-		return "", false
-	}
-	if len(ch.Bans) >= maxListEntries {
-		sendError(w, c, numeric(irc.ERR_BANLISTFULL, ch.Name, mask, "Channel ban list is full"))
-		return "", false
-	}
-	w.AddBan(ch, state.ListEntry{Mask: mask, SetBy: c.Prefix(), SetAt: w.Now()})
-	return mask, true
 }
 
 // validKey accepts a channel key without spaces, commas or controls.

@@ -128,28 +128,6 @@ func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel, done fun
 	})
 }
 
-// handleList answers LIST [<#channel>[,...]]: 321, a 322 for each channel
-// the client may see, 323. Over every channel the 322s come in slices.
-func handleList(w *state.World, c *state.Client, m *irc.Message) error {
-	w.Numeric(c, irc.RPL_LISTSTART, "Channel", "Users  Name")
-	end := func() { w.Numeric(c, irc.RPL_LISTEND, "End of /LIST") }
-	if name := m.Param(0); name != "" && !strings.HasPrefix(name, "<") && !strings.HasPrefix(name, ">") {
-		list, over := targets(name, maxQueryTargets)
-		for _, n := range list {
-			if ch := w.Channel(n); ch != nil {
-				sendListEntry(w, c, ch)
-			}
-		}
-		if over != "" {
-			sendError(w, c, tooManyTargets(over, maxQueryTargets))
-		}
-		end()
-		return nil
-	}
-	sliceWalk(w, c, w.ChannelsFrom, (*state.Channel).Folded, func(ch *state.Channel) int { sendListEntry(w, c, ch); return 1 }, end)
-	return nil
-}
-
 // sendListEntry sends ch's 322 if c may see it.
 func sendListEntry(w *state.World, c *state.Client, ch *state.Channel) {
 	if canSee(c, ch) && (len(ch.Members()) > 0 || ch.Reg != nil) {

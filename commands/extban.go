@@ -15,7 +15,10 @@ import (
 // extbanMatches, and their letter to extbanTypes.
 const (
 	extbanPrefix = "$"
-	extbanTypes  = "a"
+	extbanTypes  = "am"
+	// extbanMute starts a mute: $m:<mask> in +b lets a matching user
+	// join but not speak, and in +e exempts from such mutes.
+	extbanMute = extbanPrefix + "m:"
 )
 
 // parseExtban recognises and normalises an extended ban: the type letter
@@ -36,6 +39,12 @@ func parseExtban(s string) (mask string, ok, valid bool) {
 			return "", true, false
 		}
 		return "$a:" + arg, true, true
+	case "m":
+		mask, ok := normalizeMask(arg)
+		if !hasArg || !ok {
+			return "", true, false
+		}
+		return extbanMute + mask, true, true
 	}
 	return "", true, false
 }

@@ -140,7 +140,7 @@ func checkJoin(w *state.World, c *state.Client, ch *state.Channel, key string) e
 	switch {
 	case isBanned(ch, c):
 		return numeric(irc.ERR_BANNEDFROMCHAN, ch.Name, "Cannot join channel (+b)")
-	case ch.Modes&state.ChanInviteOnly != 0 && !invited:
+	case ch.Modes&state.ChanInviteOnly != 0 && !invited && !inviteExcepted(ch, c):
 		return numeric(irc.ERR_INVITEONLYCHAN, ch.Name, "Cannot join channel (+i)")
 	case ch.Modes&state.ChanKeyed != 0 && key != ch.Key:
 		return numeric(irc.ERR_BADCHANNELKEY, ch.Name, "Cannot join channel (+k)")

@@ -8,28 +8,36 @@ import (
 
 // handleKick removes users from a channel: KICK <#chan> <nick>[,<nick>...]
 // [:reason], or KICK <#a>,<#b> <nick1>,<nick2> to pair channels and nicks.
-// The reason (the kicker's nick by default) is cut to kick_length.
+// The reason (the kicker's nick by default) is cut to kick_length. Each
+// KICK sent to clients names one channel and one nick (RFC 2812 3.2.8).
+// At most maxKickTargets nicks (TARGMAX=KICK) are taken, a repeated one
+// once; 407 names the first left out (Modern lets servers drop the rest).
 func handleKick(w *state.World, c *state.Client, m *irc.Message) error {
 	chans, nicks := splitList(m.Params[0]), splitList(m.Params[1])
-	if len(chans) > maxKickTargets || len(nicks) > maxKickTargets {
-		// Checked before anyone is kicked: a cut list could pair the
-		// wrong channels and nicks.
-		return tooManyTargets(m.Params[1], maxKickTargets)
-	}
 	reason := m.Param(2)
 	if reason == "" {
 		reason = c.Nick
 	}
 	reason = truncateUTF8(reason, w.Config.Limits.KickLength)
+	over := ""
 	switch {
 	case len(chans) == 1 && len(nicks) > 0:
+		nicks, over = targets(m.Params[1], maxKickTargets)
 		kickFrom(w, c, chans[0], nicks, reason)
 	case len(chans) > 1 && len(chans) == len(nicks):
+		if len(nicks) > maxKickTargets {
+			// Both lists are cut at the same place, so pairs stay pairs.
+			over = nicks[maxKickTargets]
+			chans, nicks = chans[:maxKickTargets], nicks[:maxKickTargets]
+		}
 		for i, name := range chans {
 			kickFrom(w, c, name, nicks[i:i+1], reason)
 		}
 	default:
 		return numeric(irc.ERR_NEEDMOREPARAMS, "KICK", "Not enough parameters")
+	}
+	if over != "" {
+		return tooManyTargets(over, maxKickTargets)
 	}
 	return nil
 }

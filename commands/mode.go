@@ -40,17 +40,3 @@ func applyDefaultModes(w *state.World, ch *state.Channel, modes string) {
 		}
 	}
 }
-
-// isBanned reports whether c matches one of ch's ban masks.
-func isBanned(ch *state.Channel, c *state.Client) bool {
-	if len(ch.Bans) == 0 {
-		return false
-	}
-	who := state.Fold(c.Prefix())
-	for _, b := range ch.Bans {
-		if banMatches(b.Mask, c, who) {
-			return true
-		}
-	}
-	return false
-}

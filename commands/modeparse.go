@@ -12,7 +12,7 @@ type modeRequest struct {
 // parseModeRequests splits a channel mode string and its arguments
 // ("+ov-k", "alice", "bob", "key") into one request per letter. Which
 // letters take an argument follows the mode types of RPL_ISUPPORT
-// CHANMODES=b,k,l,imnst and PREFIX=(ov): type A (b) and type B (k) and the
+// CHANMODES=beI,k,l,Cimnst and PREFIX=(ov): type A (b, e, I) and type B (k) and the
 // prefix modes (o, v) take one whether set or unset, type C (l) only when
 // set, type D (the flags) and unknown letters none. A letter that should
 // have an argument but comes after the last one gets none (hasArg false):
@@ -47,7 +47,7 @@ func parseModeRequests(modes string, args []string) []modeRequest {
 // or unset.
 func modeTakesArg(letter rune, adding bool) bool {
 	switch letter {
-	case 'b', 'k', 'o', 'v':
+	case 'b', 'e', 'I', 'k', 'o', 'v':
 		return true
 	case 'l':
 		return adding

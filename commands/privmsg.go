@@ -73,21 +73,29 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		params = params[:1]
 		need = state.CapMessageTags
 	}
-	if isChannel(target) {
-		ch := w.Channel(target)
+	status, chanName := splitStatus(target)
+	if isChannel(chanName) {
+		ch := w.Channel(chanName)
 		if ch == nil || !canSee(c, ch) {
 			return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
 		}
 		if err := checkSpeak(w, c, ch); err != nil {
 			return err
 		}
-		params[0] = ch.Name
+		if err := checkCTCP(ch, verb, text); err != nil {
+			return err
+		}
+		params[0] = status + ch.Name
 		msg := &irc.Message{Prefix: prefixOf(c), Command: verb, Params: params}
 		if err := checkLineLength(msg); err != nil {
 			return err
 		}
 		out := w.NewRelay(msg, tags)
-		out.ToChannel(ch, c, need)
+		if status == "" {
+			out.ToChannel(ch, c, need)
+		} else {
+			toStatus(w, out, ch, c, need, status)
+		}
 		if accepts(c, need) {
 			echo(w, c, out, selfEcho, ch.Name, true)
 		}
@@ -132,6 +140,33 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		w.Numeric(c, irc.RPL_AWAY, to.Nick, to.Away)
 	}
 	return nil
+}
+
+// statusPrefixes are STATUSMSG's target prefixes: "@#chan" reaches the
+// channel's operators, "+#chan" its voiced members and operators.
+const statusPrefixes = "@+"
+
+// splitStatus splits a STATUSMSG prefix off a channel target ("@#c" is
+// "@" and "#c"); other targets come back whole with an empty prefix.
+func splitStatus(target string) (status, rest string) {
+	if len(target) > 1 && strings.IndexByte(statusPrefixes, target[0]) >= 0 && isChannel(target[1:]) {
+		return target[:1], target[1:]
+	}
+	return "", target
+}
+
+// toStatus delivers a STATUSMSG to the members of ch with the status the
+// prefix names (IRC operators count as channel operators in the lobby,
+// as everywhere else there), except the sender.
+func toStatus(w *state.World, out *state.Fanout, ch *state.Channel, sender *state.Client, need state.Cap, status string) {
+	for member := range ch.Members() {
+		if member == sender || !accepts(member, need) {
+			continue
+		}
+		if status == "@" && chanPrivileged(w, member, ch) || status == "+" && chanVoiced(w, member, ch) {
+			out.To(member)
+		}
+	}
 }
 
 // accepts reports whether c may be sent a message that needs capability
@@ -190,7 +225,8 @@ func checkSpeak(w *state.World, c *state.Client, ch *state.Channel) error {
 }
 
 // speakBlock returns the channel mode that keeps c from talking in ch:
-// 'n' (not a member), 'm' (moderated, and c has no voice) or 'b' (banned);
+// 'n' (not a member), 'm' (moderated, and c has no voice) or 'b' (banned,
+// or muted by a +b $m: entry);
 // 0 when c may talk there.
 func speakBlock(w *state.World, c *state.Client, ch *state.Channel) byte {
 	voiced := chanVoiced(w, c, ch)
@@ -201,8 +237,18 @@ func speakBlock(w *state.World, c *state.Client, ch *state.Channel) byte {
 		return 'm'
 	case !voiced && isBanned(ch, c):
 		return 'b'
+	case !voiced && isMuted(ch, c):
+		return 'b' // a mute is a ban ($m:) on speaking only
 	}
 	return 0
+}
+
+// checkCTCP applies +C: no CTCP to the channel but ACTION (/me).
+func checkCTCP(ch *state.Channel, verb, text string) error {
+	if ch.Modes&state.ChanNoCTCP == 0 || verb == "TAGMSG" || !strings.HasPrefix(text, "\x01") || strings.HasPrefix(text, "\x01ACTION ") {
+		return nil
+	}
+	return numeric(irc.ERR_CANNOTSENDTOCHAN, ch.Name, "Cannot send to channel (+C: no CTCP)")
 }
 
 // clientTags keeps the client-only tags ("+name") that message-tags relays.

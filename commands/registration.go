@@ -102,7 +102,7 @@ const errBanNickChange = "435"
 // there is none.
 func bannedIn(w *state.World, c *state.Client) *state.Channel {
 	for _, ch := range sortedChannelsOf(c) {
-		if !chanVoiced(w, c, ch) && isBanned(ch, c) {
+		if !chanVoiced(w, c, ch) && (isBanned(ch, c) || isMuted(ch, c)) {
 			return ch
 		}
 	}

@@ -40,8 +40,8 @@ func sendReplies(w *state.World, c *state.Client, replies []state.Reply) {
 // The modes chatd implements, as 004 and CHANMODES advertise them.
 const (
 	userModes             = "Biow"
-	channelModes          = "biklmnostv"
-	channelModesWithParam = "bklov"
+	channelModes          = "CIbeiklmnostv"
+	channelModesWithParam = "Ibeklov"
 	maxModesPerLine       = 4
 	maxListEntries        = 100
 )
@@ -56,20 +56,21 @@ const rplWhoisBot = "335"
 func isupportTokens(w *state.World) []string {
 	l := w.Config.Limits
 	tokens := []string{
+		"ACCOUNTEXTBAN=a",
 		"AWAYLEN=" + strconv.Itoa(l.AwayLength),
 		"BOT=" + botModeLetter,
 		"CASEMAPPING=rfc1459",
 		"CHANLIMIT=#:" + strconv.Itoa(l.MaxChannelsPerClient),
-		"CHANMODES=b,k,l,imnst",
+		"CHANMODES=beI,k,l,Cimnst",
 		"CHANNELLEN=" + strconv.Itoa(l.ChannelLength),
 		"CHANTYPES=#",
+		"ELIST=CMNTU",
+		"EXCEPTS=e",
 		"EXTBAN=" + extbanPrefix + "," + extbanTypes,
-		// No ELIST: LIST implements none of its search extensions, and
-		// the token's value MUST be given (modern.ircdocs.horse), so an
-		// empty "ELIST=" would be malformed rather than "none".
 		"HOSTLEN=64",
+		"INVEX=I",
 		"KICKLEN=" + strconv.Itoa(l.KickLength),
-		"MAXLIST=b:" + strconv.Itoa(maxListEntries),
+		maxlist(),
 		"MAXTARGETS=" + strconv.Itoa(maxMsgTargets),
 		"MODES=" + strconv.Itoa(maxModesPerLine),
 		"MONITOR=" + strconv.Itoa(maxMonitor),
@@ -77,6 +78,7 @@ func isupportTokens(w *state.World) []string {
 		"NICKLEN=" + strconv.Itoa(l.NickLength),
 		"PREFIX=(ov)@+",
 		"SAFELIST",
+		"STATUSMSG=" + statusPrefixes,
 		targmax(w),
 		"TOPICLEN=" + strconv.Itoa(l.TopicLength),
 		"USERLEN=" + strconv.Itoa(userLen),

@@ -81,6 +81,8 @@ func worstLines() []worstLine {
 		{"PRIVMSG_bans_slowprefix", "PRIVMSG #bans :hello"},
 		{"NICK_in_lobby", "NICK attacker2"},
 		{"ISON_many", "ISON " + repeat("u0001", " ", 500)},
+		{"LIST_filters", "LIST #c1*,!#c12*,>1,<3,C>0,T<1"},
+		{"LIST_slowmask", "LIST " + slowMask},
 		{"WHOX_star", "WHO * %tcuihsnfdlaor,123"},
 		{"WHOX_lobby", "WHO #lobby %cuhsnfdar"},
 		{"MONITOR_add_100", "MONITOR + " + monitorList(100)},

@@ -210,7 +210,7 @@ func (c *Config) validateFlood(ch *checker) {
 }
 
 // channelModes are the parameterless modes a new channel may start with.
-const channelModes = "imnst"
+const channelModes = "Cimnst"
 
 func (c *Config) validateChannels(ch *checker) {
 	m := c.Channels.DefaultModes

@@ -20,6 +20,10 @@ type Channel struct {
 	Key   string
 	Limit int
 	Bans  []ListEntry
+	// Excepts are the ban exceptions (+e), InviteExcepts the invite
+	// exceptions (+I).
+	Excepts       []ListEntry
+	InviteExcepts []ListEntry
 
 	invites map[*Client]time.Time // invitee → expiry (state/invite.go)
 
@@ -31,7 +35,8 @@ type Channel struct {
 	byNick  *btree.BTreeG[*Client] // the members in nick order (state/index.go)
 }
 
-// ListEntry is one entry of a channel's ban list.
+// ListEntry is one entry of a channel's ban, exception or invite
+// exception list.
 type ListEntry struct {
 	Mask  string
 	SetBy string
@@ -71,12 +76,13 @@ const (
 	ChanTopicLock                           // +t
 	ChanKeyed                               // +k (parameter in Key)
 	ChanLimited                             // +l (parameter in Limit)
+	ChanNoCTCP                              // +C: no CTCP but ACTION
 )
 
 var chanModeLetters = []struct {
 	mode   ChannelModes
 	letter byte
-}{{ChanInviteOnly, 'i'}, {ChanKeyed, 'k'}, {ChanLimited, 'l'}, {ChanModerated, 'm'}, {ChanNoOutside, 'n'}, {ChanSecret, 's'}, {ChanTopicLock, 't'}}
+}{{ChanNoCTCP, 'C'}, {ChanInviteOnly, 'i'}, {ChanKeyed, 'k'}, {ChanLimited, 'l'}, {ChanModerated, 'm'}, {ChanNoOutside, 'n'}, {ChanSecret, 's'}, {ChanTopicLock, 't'}}
 
 // ChanModeFor returns the flag mode for a letter, or 0 if it is not a flag.
 func ChanModeFor(letter byte) ChannelModes {

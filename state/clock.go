@@ -12,3 +12,7 @@ func (w *World) Now() time.Time {
 	}
 	return w.now
 }
+
+// SetClock replaces the wall clock that stamps events, for tests that need
+// time to pass (channel ages, topic ages). Call it before Run.
+func (w *World) SetClock(now func() time.Time) { w.clock = now }

@@ -40,14 +40,45 @@ func (w *World) SetChannelLimit(ch *Channel, n int) {
 
 // AddBan appends e to ch's ban list; the caller checked it is new and
 // that the list has room.
-func (w *World) AddBan(ch *Channel, e ListEntry) {
-	ch.Bans = append(ch.Bans, e)
-}
+func (w *World) AddBan(ch *Channel, e ListEntry) { w.AddListEntry(ch, BanList, e) }
 
 // RemoveBan takes entry i out of ch's ban list and returns it.
-func (w *World) RemoveBan(ch *Channel, i int) ListEntry {
-	e := ch.Bans[i]
-	ch.Bans = append(ch.Bans[:i], ch.Bans[i+1:]...)
+func (w *World) RemoveBan(ch *Channel, i int) ListEntry { return w.RemoveListEntry(ch, BanList, i) }
+
+// ChannelList names one of a channel's mask lists by its mode letter.
+type ChannelList byte
+
+const (
+	BanList          ChannelList = 'b'
+	ExceptList       ChannelList = 'e'
+	InviteExceptList ChannelList = 'I'
+)
+
+// List returns ch's entries of list l; callers must not modify it.
+func (ch *Channel) List(l ChannelList) []ListEntry { return *ch.listField(l) }
+
+func (ch *Channel) listField(l ChannelList) *[]ListEntry {
+	switch l {
+	case ExceptList:
+		return &ch.Excepts
+	case InviteExceptList:
+		return &ch.InviteExcepts
+	}
+	return &ch.Bans
+}
+
+// AddListEntry appends e to ch's list l; the caller checked it is new and
+// that the list has room.
+func (w *World) AddListEntry(ch *Channel, l ChannelList, e ListEntry) {
+	list := ch.listField(l)
+	*list = append(*list, e)
+}
+
+// RemoveListEntry takes entry i out of ch's list l and returns it.
+func (w *World) RemoveListEntry(ch *Channel, l ChannelList, i int) ListEntry {
+	list := ch.listField(l)
+	e := (*list)[i]
+	*list = append((*list)[:i], (*list)[i+1:]...)
 	return e
 }
 

@@ -104,7 +104,7 @@ func (w *World) Channel(name string) *Channel { return w.channels[Fold(name)] }
 func (w *World) CreateChannel(name string) *Channel {
 	ch := &Channel{
 		Name:    name,
-		Created: time.Now(),
+		Created: w.Now(),
 		members: make(map[*Client]*Membership),
 		folded:  Fold(name),
 		byNick:  newMemberIndex(),

@@ -67,6 +67,7 @@ func (w *World) ChannelRecord(ch *Channel) ChannelRecord {
 	rec := ChannelRecord{
 		Name: ch.Name, Topic: ch.Topic, TopicSetBy: ch.TopicSetBy, TopicSetAt: ch.TopicSetAt,
 		Key: ch.Key, Limit: ch.Limit, Bans: append([]ListEntry(nil), ch.Bans...),
+		Excepts: append([]ListEntry(nil), ch.Excepts...), Invites: append([]ListEntry(nil), ch.InviteExcepts...),
 	}
 	if ch.Reg != nil {
 		rec.Owner, rec.Registered, rec.Access = ch.Reg.Owner, ch.Reg.Registered, maps.Clone(ch.Reg.Access)
@@ -116,6 +117,8 @@ func (w *World) LoadChannels(list []ChannelRecord) {
 		}
 		ch.Key, ch.Limit = rec.Key, rec.Limit
 		ch.Bans = append([]ListEntry(nil), rec.Bans...)
+		ch.Excepts = append([]ListEntry(nil), rec.Excepts...)
+		ch.InviteExcepts = append([]ListEntry(nil), rec.Invites...)
 	}
 }
 
