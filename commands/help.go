@@ -65,7 +65,28 @@ var helpMore = map[string][]string{
 		"only to those who share a group with them, and counted for everyone.",
 		"MODE <your nick> -i makes you visible to all.",
 	},
-	"HELP": {"In irssi, WeeChat and HexChat type /quote HELP: /help is the client's own help."},
+	"HELP":    {"In irssi, WeeChat and HexChat type /quote HELP: /help is the client's own help."},
+	"PRIVMSG": {"@#channel reaches its operators, +#channel its voiced members and operators (STATUSMSG)."},
+	"LIST": {
+		"Names, masks (#c*) and !masks, comma-separated; >n and <n: more or fewer than n users;",
+		"C>m, C<m: created more or less than m minutes ago; T>m, T<m: topic set so long ago.",
+	},
+	"MODE": {
+		"User modes: +i invisible, +w wallops, +B bot (WHOIS 335, WHO flag B, the bot tag).",
+		"Channel lists: +b bans (367/368), +e ban exceptions (348/349), +I invite exceptions",
+		"(346/347), each up to 100 (478 when full): nick!user@host masks, $a:<account>,",
+		"and $m:<mask>, a mute (may join, not speak). +C no CTCP; +iklmnst; +o/+v give status.",
+	},
+	"WHO": {
+		"Replies are 352 lines, then 315. WHOX: WHO <mask> %<fields>[,<token>] answers 354",
+		"lines with the fields asked for, in this order: t token, c channel, u user, i IP,",
+		"h host, s server, n nick, f flags, d hops, l idle seconds, a account (0: none),",
+		"o op level, r realname.",
+	},
+	"MONITOR": {
+		"MONITOR + nick,nick adds (at most 100; 734 when full), - removes, C clears,",
+		"L lists them (732, 733), S shows who is online (730) and who is not (731).",
+	},
 }
 
 // handleHelp answers HELP [<subject>] as Modern describes: 704 with a

@@ -2,7 +2,7 @@ package commands
 
 import "testing"
 
-// Every HELP index line fits one IRC line for the longest nick and a
+// Every HELP line (a command's title and the lines after it) fits one IRC line for the longest nick and a
 // long server name, so no command's description is ever cut short.
 func TestHelpLinesFitOneLine(t *testing.T) {
 	prefix := len(":" + "irc.a-rather-long-server-name.example.org" + " 705 " + "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnn" + " * :" + "\r\n")
@@ -12,6 +12,11 @@ func TestHelpLinesFitOneLine(t *testing.T) {
 		}
 		if n := prefix + len(helpLine(cmd)); n > 512 {
 			t.Errorf("HELP line for %s is %d bytes, over 512", verb, n)
+		}
+		for _, more := range helpMore[verb] {
+			if n := prefix + len(verb) + len(more); n > 512 {
+				t.Errorf("HELP %s line %q is %d bytes, over 512", verb, more, n)
+			}
 		}
 	}
 }
