@@ -29,7 +29,7 @@ var helpGroups = []struct {
 	{"people", []string{"WHO", "WHOIS", "WHOWAS", "ISON", "USERHOST", "MONITOR"}},
 	{"yourself", []string{"NICK", "AWAY", "SETNAME", "QUIT"}},
 	{"accounts", []string{"REGISTER", "NICKSERV", "CHANSERV", "AUTHENTICATE"}},
-	{"server", []string{"HELP", "MOTD", "LUSERS", "VERSION", "TIME", "INFO"}},
+	{"server", []string{"HELP", "MOTD", "LUSERS", "VERSION", "TIME", "INFO", "LINKS"}},
 	{"connecting", []string{"PASS", "USER", "CAP", "PING", "PONG"}},
 	{"operators", []string{"OPER", "KILL", "KLINE", "UNKLINE", "WALLOPS", "REHASH", "STATS"}},
 }

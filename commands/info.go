@@ -64,6 +64,34 @@ func handleInfo(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
+// handleLinks answers LINKS [[<remote server>] <server mask>]: chatd is one
+// server, so the list is itself (364 <server> <server> :0 <info>, hop
+// count 0) when the mask matches its name, then always 365 with the mask
+// ("*" when none was given). A remote server that is not this one is 402.
+func handleLinks(w *state.World, c *state.Client, m *irc.Message) error {
+	mask := "*"
+	if n := len(m.Params); n > 0 && m.Params[n-1] != "" {
+		mask = m.Params[n-1]
+	}
+	if len(m.Params) > 1 {
+		if err := checkServerTarget(w, m.Params[0], false); err != nil {
+			return err
+		}
+	}
+	name := w.Config.Server.Name
+	if wildcardMatch(strings.ToLower(mask), strings.ToLower(name)) {
+		w.Numeric(c, rplLinks, name, name, "0 "+w.Config.Server.Network+" server")
+	}
+	w.Numeric(c, rplEndOfLinks, mask, "End of /LINKS list")
+	return nil
+}
+
+// RPL_LINKS and RPL_ENDOFLINKS.
+const (
+	rplLinks      = "364"
+	rplEndOfLinks = "365"
+)
+
 // checkServerTarget accepts an empty target, a mask matching this server's
 // name (case-insensitively) and, when nickOK, a connected user's nick.
 func checkServerTarget(w *state.World, target string, nickOK bool) error {

@@ -117,7 +117,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	if ch.Topic != "" {
 		sendTopic(w, c, ch)
 	}
-	sendNames(w, c, ch)
+	joinNames(w, c, ch)
 	if status.Op || status.Voice {
 		// Others see the status a registered group gave, as a MODE from
 		// ChanServ.
@@ -128,6 +128,16 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		w.AnnounceServiceMode(ch, &irc.Message{Prefix: servicePrefix(w, chanServ), Command: "MODE", Params: []string{ch.Name, mode, arg}}, c)
 	}
 	return nil
+}
+
+// joinNames sends what follows a JOIN after the topic: the channel's
+// NAMES, unless the client negotiated no-implicit-names ("servers MUST
+// NOT send an implicit NAMES reply after sending a JOIN message").
+func joinNames(w *state.World, c *state.Client, ch *state.Channel) {
+	if c.Caps.Has(state.CapNoImplicitNames) {
+		return
+	}
+	sendNames(w, c, ch)
 }
 
 // checkJoin applies a channel's entry modes in the order most servers use

@@ -32,13 +32,22 @@ func handleUser(w *state.World, c *state.Client, m *irc.Message) error {
 	if c.Registered || c.User != "" {
 		return numeric(irc.ERR_ALREADYREGISTERED, "You may not reregister")
 	}
-	user := cleanUser(m.Params[0])
-	if user == "" || m.Params[3] == "" {
+	if m.Params[0] == "" || m.Params[3] == "" {
 		return numeric(irc.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+	}
+	user := cleanUser(m.Params[0])
+	if user == "" {
+		// Nothing was left of the username (all emoji, say): the client
+		// is not kept from registering for it, it gets a plain one.
+		user = fallbackUser
 	}
 	w.SetUserInfo(c, user, truncateUTF8(m.Params[3], realnameLen))
 	return tryRegister(w, c)
 }
+
+// fallbackUser is the username of a client whose USER username had no
+// character a username may hold (cleanUser).
+const fallbackUser = "user"
 
 // realnameLen caps the realname (gecos) so replies carrying it fit a line.
 const realnameLen = 150
@@ -179,7 +188,11 @@ func passLogin(w *state.World, c *state.Client) {
 		if acct != nil {
 			completeLogin(w, c, acct, true)
 		} else {
-			w.ServerMessage(c, "NOTICE", c.DisplayNick(), "PASS login failed: "+why)
+			if c.Caps.Has(state.CapStandardReplies) {
+				w.ServerMessage(c, "FAIL", "PASS", "ACCOUNT_LOGIN_FAILED", "PASS login failed: "+why)
+			} else {
+				w.ServerMessage(c, "NOTICE", c.DisplayNick(), "PASS login failed: "+why)
+			}
 		}
 		sendError(w, c, tryRegister(w, c))
 	})

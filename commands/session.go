@@ -38,7 +38,14 @@ func handleQuit(w *state.World, c *state.Client, m *irc.Message) error {
 // extended-monitor watchers) are told by World.SetAway when the state
 // "sets, changes or removes" (IRCv3 away-notify), so a repeated AWAY that
 // changes nothing is acknowledged but not broadcast.
+//
+// Before registration AWAY is for clients that negotiated draft/pre-away
+// (to connect already marked away, or as "*": not present, for no stated
+// reason); nobody is told until the client registers and shows up.
 func handleAway(w *state.World, c *state.Client, m *irc.Message) error {
+	if !c.Registered && !c.Caps.Has(state.CapPreAway) {
+		return numeric(irc.ERR_NOTREGISTERED, "You have not registered")
+	}
 	msg := truncateUTF8(m.Param(0), w.Config.Limits.AwayLength)
 	if msg == "" {
 		w.Numeric(c, irc.RPL_UNAWAY, "You are no longer marked as being away")

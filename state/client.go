@@ -172,6 +172,13 @@ const (
 	// the same notifications.
 	CapExtendedMonitor
 	CapDraftExtendedMonitor
+	// CapStandardReplies is standard-replies: the client takes FAIL,
+	// WARN and NOTE for anything, so chatd uses them rather than notices.
+	CapStandardReplies
+	// CapPreAway is draft/pre-away: AWAY before registration.
+	CapPreAway
+	// CapNoImplicitNames is no-implicit-names: no NAMES after JOIN.
+	CapNoImplicitNames
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -192,11 +199,14 @@ var capabilities = []struct {
 	{CapLabeledResponse, "labeled-response"},
 	{CapMessageTags, "message-tags"},
 	{CapMultiPrefix, "multi-prefix"},
+	{CapNoImplicitNames, "no-implicit-names"},
 	{CapServerTime, "server-time"},
 	{CapSetname, "setname"},
+	{CapStandardReplies, "standard-replies"},
 	{CapUserhostInNames, "userhost-in-names"},
 	{CapAccountRegistration, "draft/account-registration"},
 	{CapDraftExtendedMonitor, "draft/extended-monitor"},
+	{CapPreAway, "draft/pre-away"},
 	{CapSASL, "sasl"},
 	{CapSelfMessage, "znc.in/self-message"},
 }
