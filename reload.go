@@ -35,6 +35,7 @@ func (d *daemon) Reload(done func(w *state.World, err error)) {
 		// Posted under reloadMu, so reloads reach the world in order.
 		d.world.Post(func(w *state.World) {
 			w.ApplyConfig(cfg)
+			d.store.SetHistoryRetention(cfg.History.Retention.Duration)
 			d.log.Info("config reloaded", "path", d.configPath)
 			if done != nil {
 				done(w, nil)

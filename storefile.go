@@ -32,6 +32,13 @@ func attachStore(world *state.World, st *store.Store) error {
 	world.LoadAccounts(snap.Accounts)
 	world.LoadChannels(snap.Channels)
 	world.SetStore(st)
+	floor, stored, err := st.HistoryStart()
+	if err != nil {
+		return err
+	}
+	world.SetHistoryFloor(floor, stored)
+	world.SetHistoryStore(st)
+	st.SetHistoryRetention(world.Config.History.Retention.Duration)
 	st.OnExternalChange = func(snap store.Snapshot) {
 		world.Post(func(w *state.World) {
 			w.ReplaceAccounts(snap.Accounts)

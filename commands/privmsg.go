@@ -90,10 +90,15 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 		if err := checkLineLength(msg); err != nil {
 			return err
 		}
-		out := w.NewRelay(msg, tags)
+		var out *state.Fanout
 		if status == "" {
+			out = w.RelayToChannel(c, ch, msg, tags)
 			out.ToChannel(ch, c, need)
 		} else {
+			// A message for the channel's operators or voiced members
+			// (STATUSMSG) is not recorded: the channel's history is
+			// read by every member.
+			out = w.NewRelay(msg, tags)
 			toStatus(w, out, ch, c, need, status)
 		}
 		if accepts(c, need) {
@@ -116,7 +121,7 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	if err := checkLineLength(msg); err != nil {
 		return err
 	}
-	out := w.NewRelay(msg, tags)
+	out := w.RelayPrivate(c, to, msg, tags)
 	switch {
 	case to == c:
 		// A message to oneself is delivered like any other, and is not

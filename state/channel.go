@@ -30,6 +30,8 @@ type Channel struct {
 	// Reg is set for a registered group (state/regchannel.go).
 	Reg *ChannelReg
 
+	history *historyRing // its newest history, made on first use (state/historyring.go)
+
 	members map[*Client]*Membership
 	folded  string                 // Fold(Name), the key of the channel indexes
 	byNick  *btree.BTreeG[*Client] // the members in nick order (state/index.go)

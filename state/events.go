@@ -14,12 +14,18 @@ import "gopkg.in/irc.v4"
 // away-notify members, c's away message.
 func (w *World) JoinChannel(ch *Channel, c *Client, status Membership) {
 	w.AddMember(ch, c, status)
-	plain := w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "JOIN", Params: []string{ch.Name}}, nil)
 	account := c.Account
 	if account == "" {
 		account = "*"
 	}
-	extended := w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "JOIN", Params: []string{ch.Name, account, c.Realname}}, nil)
+	// One event in two forms: history keeps the extended one.
+	extendedMsg := &irc.Message{Prefix: c.prefix(), Command: "JOIN", Params: []string{ch.Name, account, c.Realname}}
+	plainMsg := &irc.Message{Prefix: extendedMsg.Prefix, Command: "JOIN", Params: extendedMsg.Params[:1:1]}
+	e, extended := w.channelEvent(ch, extendedMsg, c)
+	plain := w.NewFanout(plainMsg, nil)
+	if e != nil {
+		plain = w.entryFanout(e, plainMsg)
+	}
 	var away *Fanout
 	if c.Away != "" {
 		away = w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "AWAY", Params: []string{c.Away}}, nil)
@@ -43,14 +49,15 @@ func (w *World) PartChannel(ch *Channel, c *Client, reason string) {
 	if reason != "" {
 		params = append(params, reason)
 	}
-	w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "PART", Params: params}, nil).ToChannel(ch, nil, 0)
+	_, part := w.channelEvent(ch, &irc.Message{Prefix: c.prefix(), Command: "PART", Params: params}, c)
+	part.ToChannel(ch, nil, 0)
 	w.RemoveMember(ch, c)
 }
 
 // KickMember tells ch (and by, if it acts from outside) that by kicks
 // target out with reason, then takes target out.
 func (w *World) KickMember(ch *Channel, by, target *Client, reason string) {
-	kick := w.NewFanout(&irc.Message{Prefix: by.prefix(), Command: "KICK", Params: []string{ch.Name, target.Nick, reason}}, nil)
+	_, kick := w.channelEvent(ch, &irc.Message{Prefix: by.prefix(), Command: "KICK", Params: []string{ch.Name, target.Nick, reason}}, by)
 	kick.ToChannelAndActor(ch, by)
 	w.RemoveMember(ch, target)
 }
@@ -59,7 +66,8 @@ func (w *World) KickMember(ch *Channel, by, target *Client, reason string) {
 // registered group. The caller made topic fit a line.
 func (w *World) ChangeTopic(ch *Channel, by *Client, topic string) {
 	w.SetTopic(ch, topic, by.Prefix())
-	w.NewFanout(&irc.Message{Prefix: by.prefix(), Command: "TOPIC", Params: []string{ch.Name, topic}}, nil).ToChannelAndActor(ch, by)
+	_, out := w.channelEvent(ch, &irc.Message{Prefix: by.prefix(), Command: "TOPIC", Params: []string{ch.Name, topic}}, by)
+	out.ToChannelAndActor(ch, by)
 	w.ChannelChanged(ch)
 }
 
@@ -71,7 +79,8 @@ func (w *World) AnnounceModes(ch *Channel, actor *Client, msgs []*irc.Message) {
 		return
 	}
 	for _, msg := range msgs {
-		w.NewFanout(msg, nil).ToChannelAndActor(ch, actor)
+		_, out := w.channelEvent(ch, msg, actor)
+		out.ToChannelAndActor(ch, actor)
 	}
 	w.ChannelChanged(ch)
 }
@@ -79,7 +88,8 @@ func (w *World) AnnounceModes(ch *Channel, actor *Client, msgs []*irc.Message) {
 // AnnounceServiceMode tells ch's members but skip about a mode a service
 // set (ChanServ giving a registered group's access on join).
 func (w *World) AnnounceServiceMode(ch *Channel, msg *irc.Message, skip *Client) {
-	w.NewFanout(msg, nil).ToChannel(ch, skip, 0)
+	_, out := w.channelEvent(ch, msg, nil)
+	out.ToChannel(ch, skip, 0)
 }
 
 // ChangeNick renames a registered c to nick (checked free) and tells c
@@ -88,7 +98,7 @@ func (w *World) ChangeNick(c *Client, nick string) {
 	if nick == c.Nick {
 		return
 	}
-	change := w.NewFanout(&irc.Message{Prefix: c.prefix(), Command: "NICK", Params: []string{nick}}, nil)
+	change := w.clientEvent(c, &irc.Message{Prefix: c.prefix(), Command: "NICK", Params: []string{nick}})
 	change.To(c)
 	change.ToNeighbours(c, 0)
 	w.Log.Info("nick", "id", c.ID, "old", c.Nick, "new", nick)

@@ -149,11 +149,11 @@ func (w *World) Quit(c *Client, reason string) {
 		return
 	}
 	if c.Registered {
-		quit := w.NewFanout(&irc.Message{
+		quit := w.clientEvent(c, &irc.Message{
 			Prefix:  &irc.Prefix{Name: c.Nick, User: c.User, Host: c.Host},
 			Command: "QUIT",
 			Params:  []string{reason},
-		}, nil)
+		})
 		quit.ToNeighbours(c, 0)
 		w.monitorOffline(c, c.Nick)
 		w.rememberWhowas(c)
@@ -165,6 +165,7 @@ func (w *World) Quit(c *Client, reason string) {
 		w.RemoveMember(ch, c)
 	}
 	w.dropInvites(c)
+	w.forgetSession(c)
 	w.ClearMonitor(c)
 	w.countModes(c, -1)
 	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})

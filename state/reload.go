@@ -29,7 +29,26 @@ func (w *World) ApplyConfig(cfg *conf.Config) {
 	if n := cfg.Limits.WhowasLength; n != len(w.whowas.entries) {
 		w.whowas = w.whowas.resized(n)
 	}
+	w.resizeHistory(cfg.History.ChannelLength, cfg.History.PrivateLength)
 	w.Config = cfg
+}
+
+// resizeHistory gives every history ring its new capacity, when it
+// changed, keeping the newest entries.
+func (w *World) resizeHistory(channel, private int) {
+	old := w.Config.History
+	if channel != old.ChannelLength {
+		for _, ch := range w.channels {
+			if ch.history != nil {
+				ch.history.resize(channel)
+			}
+		}
+	}
+	if private != old.PrivateLength {
+		for _, r := range w.history.private {
+			r.resize(private)
+		}
+	}
 }
 
 // resized returns a ring of size n holding the newest entries of r.

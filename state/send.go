@@ -1,7 +1,6 @@
 package state
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -143,17 +142,19 @@ func (w *World) NewFanout(m *irc.Message, clientTags irc.Tags) *Fanout {
 		w:          w,
 		msg:        m,
 		clientTags: clientTags,
-		at:         time.Now(),
+		at:         w.Now(),
 	}
 }
 
 // NewRelay prepares a client's PRIVMSG, NOTICE or TAGMSG: like NewFanout,
 // and message-tags recipients also get a msgid, the same for every copy
 // (the sender's echo included).
+// The message is not recorded: RelayToChannel and RelayPrivate are for
+// messages that are part of history.
 func (w *World) NewRelay(m *irc.Message, clientTags irc.Tags) *Fanout {
 	f := w.NewFanout(m, clientTags)
-	w.msgCount++
-	f.msgid = w.msgidPrefix + strconv.FormatUint(w.msgCount, 36)
+	ord := w.nextOrd()
+	f.msgid, f.at = (&HistoryEntry{Ord: ord}).Msgid(), OrdTime(ord)
 	return f
 }
 

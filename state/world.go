@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,8 +56,6 @@ type World struct {
 	maxUsers     int
 	opers        int
 	invisible    int    // registered clients with +i
-	msgidPrefix  string // unique to this run, so msgids never repeat across restarts
-	msgCount     uint64
 	serverPrefix *irc.Prefix // see ServerPrefix
 	replies      replyCache  // see ConfigReplies
 	touched      []*Client   // sent something since the last flush
@@ -94,6 +91,8 @@ type World struct {
 	pending  map[string]bool     // folded names of accounts being created
 	guests   uint64              // guest nicks handed out (state/nickhold.go)
 	timers   uint64              // NextTimer
+
+	history historyState // state/history.go
 }
 
 // ClientID names a connection for the lifetime of the process.
@@ -160,7 +159,6 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		accounts:    make(map[string]*Account),
 		certs:       make(map[string]string),
 		pending:     make(map[string]bool),
-		msgidPrefix: strconv.FormatInt(time.Now().UnixNano(), 36) + "-",
 		stopped:     make(chan struct{}),
 		clock:       time.Now,
 		wake:        make(chan struct{}, 1),
@@ -418,8 +416,10 @@ func (w *World) endTiming(start time.Time) {
 	}
 }
 
-// flush hands every connection that was sent something to its writer.
+// flush hands every connection that was sent something to its writer,
+// and the history recorded meanwhile to the store.
 func (w *World) flush() {
+	w.flushHistory()
 	for i, c := range w.touched {
 		c.touched = false
 		c.Out.Flush()

@@ -30,6 +30,11 @@ type Store struct {
 
 	// pollEvery is how often Run looks for other processes' commits.
 	pollEvery time.Duration
+
+	hist    historyQueue  // history rows not yet committed (history.go)
+	reads   *readerPool   // history reads (historyread.go)
+	purge   purgeSettings // retention (purge.go)
+	readsDB *sql.DB       // the connections reads use; s.db in memory
 }
 
 type request struct {
@@ -65,9 +70,15 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, path: path, log: log, queue: make(chan request, queueSize), done: make(chan struct{}), pollEvery: time.Second}
+	s.hist.wake = make(chan struct{}, 1)
+	s.purge.init()
 	if err := db.QueryRow("PRAGMA data_version").Scan(&s.dataVersion); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: data_version: %w", err)
+	}
+	if err := s.openReads(); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -100,10 +111,26 @@ func (s *Store) Run() {
 		poll = t.C
 	}
 	batch := make([]request, 0, maxBatch)
+	var flushHistory <-chan time.Time // armed while history rows wait
+	purge := time.NewTimer(s.purge.every())
+	defer purge.Stop()
 	for {
 		select {
+		case <-s.hist.wake:
+			if s.hist.queued() >= historyBatchRows {
+				s.commitHistory()
+				flushHistory = nil
+			} else if flushHistory == nil {
+				flushHistory = time.After(historyFlushEvery)
+			}
+		case <-flushHistory:
+			flushHistory = nil
+			s.commitHistory()
+		case <-purge.C:
+			purge.Reset(s.purgeStep())
 		case req, ok := <-s.queue:
 			if !ok {
+				s.commitHistory() // everything handed over before Close
 				return
 			}
 			batch = append(batch[:0], req)
@@ -220,7 +247,10 @@ func (s *Store) Close(running bool) error {
 		close(s.queue)
 		if running {
 			<-s.done
+		} else {
+			s.commitHistory()
 		}
+		s.closeReads()
 		err = s.db.Close()
 	})
 	return err

@@ -1,0 +1,157 @@
+package state
+
+import "gopkg.in/irc.v4"
+
+// Recording: the relay of a client's message (RelayToChannel,
+// RelayPrivate) and every channel event (events.go, Quit) go through
+// here, which gives the line its msgid and time and, with history on,
+// keeps it.
+
+// newEntry makes the entry of msg, recorded now, sent by from (nil for
+// the server or a service).
+func (w *World) newEntry(kind HistoryKind, msg *irc.Message, tags irc.Tags, from *Client) *HistoryEntry {
+	e := &HistoryEntry{Ord: w.nextOrd(), Kind: kind, Msg: msg, Tags: tags}
+	if from != nil {
+		e.Account = from.Account
+		e.Bot = from.Modes&UserBot != 0
+	}
+	return e
+}
+
+// entryFanout prepares e (or, when msg is not nil, msg in e's place: the
+// plain form of an extended JOIN) for delivery with e's msgid and time.
+func (w *World) entryFanout(e *HistoryEntry, msg *irc.Message) *Fanout {
+	if msg == nil {
+		msg = e.Msg
+	}
+	return &Fanout{
+		w:          w,
+		msg:        msg,
+		clientTags: e.Tags,
+		msgid:      e.Msgid(),
+		at:         e.Time(),
+		account:    e.Account,
+		bot:        e.Bot,
+		accountSet: true,
+	}
+}
+
+// channelRing returns ch's ring, made on first use.
+func (w *World) channelRing(ch *Channel) *historyRing {
+	if ch.history == nil {
+		ch.history = newHistoryRing(w.Config.History.ChannelLength, w.history.stored[ch.folded], w.history.store == nil)
+	}
+	return ch.history
+}
+
+// storeRow queues e for the store under key.
+func (w *World) storeRow(key string, e *HistoryEntry) {
+	h := &w.history
+	if h.store == nil {
+		return
+	}
+	h.pending = append(h.pending, HistoryRow{Target: key, Entry: e})
+	if h.stored == nil {
+		h.stored = map[string]uint64{}
+	}
+	h.stored[key] = e.Ord
+}
+
+// recordChannel keeps e in ch's history.
+func (w *World) recordChannel(ch *Channel, e *HistoryEntry) {
+	if !w.historyOn() {
+		return
+	}
+	w.channelRing(ch).push(e)
+	w.storeRow(ch.folded, e)
+}
+
+// channelEvent makes the entry of an event in ch (a JOIN, PART, KICK,
+// TOPIC or MODE line), keeps it, and returns its fan-out. With history
+// off the event is not kept and carries no msgid, as before history.
+func (w *World) channelEvent(ch *Channel, msg *irc.Message, from *Client) (*HistoryEntry, *Fanout) {
+	if !w.historyOn() {
+		return nil, w.NewFanout(msg, nil)
+	}
+	e := w.newEntry(KindEvent, msg, nil, from)
+	w.recordChannel(ch, e)
+	return e, w.entryFanout(e, nil)
+}
+
+// clientEvent makes the entry of an event of c seen in each of its
+// channels (QUIT, NICK), keeps it in every one, and returns its fan-out.
+func (w *World) clientEvent(c *Client, msg *irc.Message) *Fanout {
+	if !w.historyOn() || len(c.channels) == 0 {
+		return w.NewFanout(msg, nil)
+	}
+	e := w.newEntry(KindEvent, msg, nil, c)
+	for ch := range c.channels {
+		w.recordChannel(ch, e)
+	}
+	return w.entryFanout(e, nil)
+}
+
+// relayKind is the kind of a relayed message.
+func relayKind(m *irc.Message) HistoryKind {
+	if m.Command == "TAGMSG" {
+		return KindTagmsg
+	}
+	return KindMessage
+}
+
+// RelayToChannel records from's PRIVMSG, NOTICE or TAGMSG m (untagged;
+// tags are its client-only tags) to ch and prepares it for delivery with
+// its msgid, the same for every copy.
+func (w *World) RelayToChannel(from *Client, ch *Channel, m *irc.Message, tags irc.Tags) *Fanout {
+	e := w.newEntry(relayKind(m), m, tags, from)
+	w.recordChannel(ch, e)
+	return w.entryFanout(e, nil)
+}
+
+// RelayPrivate records from's PRIVMSG, NOTICE or TAGMSG m to to in both
+// parties' copies of their conversation and prepares it for delivery.
+func (w *World) RelayPrivate(from, to *Client, m *irc.Message, tags irc.Tags) *Fanout {
+	e := w.newEntry(relayKind(m), m, tags, from)
+	if w.historyOn() {
+		fromKey := ConversationKey(from, PartyKey(to))
+		w.recordConversation(from, fromKey, e)
+		if toKey := ConversationKey(to, PartyKey(from)); toKey != fromKey {
+			w.recordConversation(to, toKey, e)
+		}
+	}
+	return w.entryFanout(e, nil)
+}
+
+// recordConversation keeps e in owner's copy of a conversation, key.
+func (w *World) recordConversation(owner *Client, key string, e *HistoryEntry) {
+	_, persisted := ownerKey(owner)
+	h := &w.history
+	r := h.private[key]
+	if r == nil {
+		if h.private == nil {
+			h.private = map[string]*historyRing{}
+		}
+		r = newHistoryRing(w.Config.History.PrivateLength, h.stored[key], !persisted || h.store == nil)
+		h.private[key] = r
+		if !persisted {
+			if h.sessions == nil {
+				h.sessions = map[ClientID][]string{}
+			}
+			h.sessions[owner.ID] = append(h.sessions[owner.ID], key)
+		}
+	}
+	r.push(e)
+	if persisted {
+		w.storeRow(key, e)
+	}
+}
+
+// forgetSession drops the conversations c kept without an account: they
+// die with the session.
+func (w *World) forgetSession(c *Client) {
+	h := &w.history
+	for _, key := range h.sessions[c.ID] {
+		delete(h.private, key)
+	}
+	delete(h.sessions, c.ID)
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+// History writes. The state goroutine hands rows over (AppendHistory)
+// after each run of events; Run writes what has gathered once
+// historyFlushEvery has passed since the first of them arrived, or at
+// once when historyBatchRows are waiting, in one transaction. So a busy
+// server costs one commit (one fsync) per batch, and a kill -9 loses at
+// most the rows of the last historyFlushEvery (plus the commit under way).
+// Until they are committed, reads see the rows in the queue too.
+
+// historyFlushEvery is the longest a row waits for its commit.
+const historyFlushEvery = 200 * time.Millisecond
+
+// historyBatchRows starts a commit without waiting for the interval.
+const historyBatchRows = 2000
+
+// maxQueuedHistory bounds the rows waiting for a disk that cannot keep
+// up; past it new rows are dropped (and counted, and logged) rather than
+// memory growing without bound.
+const maxQueuedHistory = 200000
+
+// ordMarkAhead is how far past the newest ord it commits the store
+// records as handed out (history_meta.ord_mark): more than the ords
+// handed out before the next commit, so a restart never reuses a msgid
+// even if the clock went back meanwhile.
+const ordMarkAhead = uint64(10*time.Second/time.Millisecond) << 16
+
+// historyQueue holds the rows not yet committed.
+type historyQueue struct {
+	mu       sync.Mutex
+	pending  []state.HistoryRow // waiting for the next commit
+	inflight []state.HistoryRow // being committed
+	dropped  uint64
+	wake     chan struct{} // a token when rows arrived
+}
+
+// AppendHistory queues rows for writing. It never blocks; the store owns
+// rows from now on. Called from the state goroutine.
+func (s *Store) AppendHistory(rows []state.HistoryRow) {
+	q := &s.hist
+	q.mu.Lock()
+	if len(q.pending)+len(rows) > maxQueuedHistory {
+		q.dropped += uint64(len(rows))
+	} else if q.pending == nil {
+		q.pending = rows
+	} else {
+		q.pending = append(q.pending, rows...)
+	}
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// queuedHistory is how many rows wait for a commit.
+func (q *historyQueue) queued() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.pending)
+}
+
+// commitHistory writes the queued rows in one transaction.
+func (s *Store) commitHistory() {
+	q := &s.hist
+	q.mu.Lock()
+	rows := q.pending
+	q.pending, q.inflight = nil, rows
+	dropped := q.dropped
+	q.dropped = 0
+	q.mu.Unlock()
+	if dropped > 0 {
+		s.log.Error("history rows dropped: the disk does not keep up", "rows", dropped)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	if err := s.writeHistory(rows); err != nil {
+		s.log.Error("history not saved", "rows", len(rows), "err", err)
+	}
+	q.mu.Lock()
+	q.inflight = nil
+	q.mu.Unlock()
+}
+
+// targetTotals sums what one commit adds to each target.
+type targetTotals struct {
+	lastOrd, lastMsg uint64
+	rows             int64
+}
+
+func (s *Store) writeHistory(rows []state.HistoryRow) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("store: history: begin: %w", err)
+	}
+	defer tx.Rollback()
+	ins, err := tx.Prepare(insertHistory)
+	if err != nil {
+		return fmt.Errorf("store: history: %w", err)
+	}
+	defer ins.Close()
+	totals := map[string]*targetTotals{}
+	var line string
+	var lineOf *state.HistoryEntry
+	maxOrd := uint64(0)
+	for _, r := range rows {
+		e := r.Entry
+		if e != lineOf { // a QUIT or NICK is one entry in many channels
+			line, lineOf = encodeEntry(e), e
+		}
+		res, err := ins.Exec(r.Target, int64(e.Ord), int(e.Kind), e.Account, e.Bot, line)
+		if err != nil {
+			return fmt.Errorf("store: history: insert: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		t := totals[r.Target]
+		if t == nil {
+			t = &targetTotals{}
+			totals[r.Target] = t
+		}
+		t.rows += n
+		t.lastOrd = max(t.lastOrd, e.Ord)
+		if e.Kind == state.KindMessage {
+			t.lastMsg = max(t.lastMsg, e.Ord)
+		}
+		maxOrd = max(maxOrd, e.Ord)
+	}
+	if err := addTargetTotals(tx, totals); err != nil {
+		return err
+	}
+	if err := raiseOrdMark(tx, maxOrd); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: history: commit: %w", err)
+	}
+	return nil
+}
+
+const insertHistory = `INSERT OR IGNORE INTO history (target, ord, kind, account, bot, line) VALUES (?, ?, ?, ?, ?, ?)`
+
+func addTargetTotals(tx *sql.Tx, totals map[string]*targetTotals) error {
+	up, err := tx.Prepare(`INSERT INTO history_targets (target, last_ord, last_msg, rows) VALUES (?, ?, ?, ?)
+		ON CONFLICT (target) DO UPDATE SET last_ord = max(last_ord, excluded.last_ord),
+		last_msg = max(last_msg, excluded.last_msg), rows = rows + excluded.rows`)
+	if err != nil {
+		return fmt.Errorf("store: history targets: %w", err)
+	}
+	defer up.Close()
+	for target, t := range totals {
+		if _, err := up.Exec(target, int64(t.lastOrd), int64(t.lastMsg), t.rows); err != nil {
+			return fmt.Errorf("store: history targets: %w", err)
+		}
+	}
+	return nil
+}
+
+func raiseOrdMark(tx *sql.Tx, ord uint64) error {
+	if ord == 0 {
+		return nil
+	}
+	_, err := tx.Exec(`INSERT INTO history_meta (key, value) VALUES ('ord_mark', ?)
+		ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`, int64(ord+ordMarkAhead))
+	if err != nil {
+		return fmt.Errorf("store: history mark: %w", err)
+	}
+	return nil
+}
+
+// encodeEntry is the stored form of an entry's line: the message as
+// relayed, with the sender's client-only tags.
+func encodeEntry(e *state.HistoryEntry) string {
+	m := *e.Msg
+	m.Tags = e.Tags
+	return m.String()
+}
+
+// decodeEntry makes an entry from its stored columns.
+func decodeEntry(ord int64, kind int, account string, bot bool, line string) (e *state.HistoryEntry, err error) {
+	defer func() {
+		if r := recover(); r != nil { // irc.v4 panics on some malformed lines
+			e, err = nil, fmt.Errorf("store: history line %d unreadable", ord)
+		}
+	}()
+	m, perr := irc.ParseMessage(line)
+	if perr != nil {
+		return nil, fmt.Errorf("store: history line %d: %w", ord, perr)
+	}
+	tags := m.Tags
+	m.Tags = nil
+	if len(tags) == 0 {
+		tags = nil
+	}
+	return &state.HistoryEntry{Ord: uint64(ord), Kind: state.HistoryKind(kind), Account: account, Bot: bot, Msg: m, Tags: tags}, nil
+}
+
+// HistoryStart is what a world needs of the store's history before it
+// runs: the ord above which its msgids must start, and each target that
+// has rows with its newest ord (state.World.SetHistoryFloor).
+func (s *Store) HistoryStart() (floor uint64, stored map[string]uint64, err error) {
+	var mark, top sql.NullInt64
+	if err := s.db.QueryRow(`SELECT value FROM history_meta WHERE key = 'ord_mark'`).Scan(&mark); err != nil && err != sql.ErrNoRows {
+		return 0, nil, fmt.Errorf("store: history start: %w", err)
+	}
+	if err := s.db.QueryRow(`SELECT max(last_ord) FROM history_targets`).Scan(&top); err != nil {
+		return 0, nil, fmt.Errorf("store: history start: %w", err)
+	}
+	floor = max(uint64(mark.Int64), uint64(top.Int64))
+	rows, err := s.db.Query(`SELECT target, last_ord FROM history_targets`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: history start: %w", err)
+	}
+	defer rows.Close()
+	stored = map[string]uint64{}
+	for rows.Next() {
+		var target string
+		var last int64
+		if err := rows.Scan(&target, &last); err != nil {
+			return 0, nil, fmt.Errorf("store: history start: %w", err)
+		}
+		stored[target] = uint64(last)
+	}
+	return floor, stored, rows.Err()
+}
+
+// prefixEnd is the first string after every string that starts with
+// prefix (which ends in a space, as private key prefixes do).
+func prefixEnd(prefix string) string {
+	return strings.TrimSuffix(prefix, " ") + "!"
+}

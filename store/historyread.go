@@ -1,0 +1,246 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"sync"
+
+	"chatd/state"
+)
+
+// History reads run on a small pool of goroutines with read-only
+// connections of their own (WAL lets them read while Run writes), so a
+// read never waits for a commit and never holds up the state goroutine.
+// An in-memory store has one connection, shared with Run.
+
+// readers is how many reads run at once; readQueue how many may wait.
+const (
+	readers   = 2
+	readQueue = 1024
+)
+
+// ErrBusy is the answer when too many reads wait.
+var ErrBusy = errors.New("store: too many history reads waiting")
+
+type readerPool struct {
+	mu     sync.Mutex
+	closed bool
+	jobs   chan func(db *sql.DB)
+	wg     sync.WaitGroup
+}
+
+func (s *Store) openReads() error {
+	s.readsDB = s.db
+	if s.path != "" {
+		dsn := "file:" + (&url.URL{Path: s.path}).EscapedPath() + "?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)"
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return fmt.Errorf("store: read connections: %w", err)
+		}
+		db.SetMaxOpenConns(readers)
+		db.SetMaxIdleConns(readers)
+		s.readsDB = db
+	}
+	s.reads = &readerPool{jobs: make(chan func(*sql.DB), readQueue)}
+	for range readers {
+		s.reads.wg.Add(1)
+		go func() {
+			defer s.reads.wg.Done()
+			for job := range s.reads.jobs {
+				job(s.readsDB)
+			}
+		}()
+	}
+	return nil
+}
+
+func (s *Store) closeReads() {
+	s.reads.mu.Lock()
+	s.reads.closed = true
+	close(s.reads.jobs)
+	s.reads.mu.Unlock()
+	s.reads.wg.Wait()
+	if s.readsDB != s.db {
+		s.readsDB.Close()
+	}
+}
+
+// read queues job for a reader; false when too many wait.
+func (s *Store) read(job func(db *sql.DB)) bool {
+	s.reads.mu.Lock()
+	defer s.reads.mu.Unlock()
+	if s.reads.closed {
+		return false
+	}
+	select {
+	case s.reads.jobs <- job:
+		return true
+	default:
+		return false
+	}
+}
+
+// queuedRows returns the rows of target not yet committed.
+func (q *historyQueue) rowsOf(targets map[string]bool) []state.HistoryRow {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []state.HistoryRow
+	for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
+		for _, r := range list {
+			if targets[r.Target] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// QueryHistory answers ranges (state.HistoryStore). The rows still
+// waiting for their commit are looked at first and the database then: a
+// row is in one or the other (or both, counted once), never in neither.
+func (s *Store) QueryHistory(ranges []state.HistoryRange, done func([][]*state.HistoryEntry, error)) bool {
+	return s.read(func(db *sql.DB) {
+		targets := map[string]bool{}
+		for _, rg := range ranges {
+			targets[rg.Target] = true
+		}
+		queued := s.hist.rowsOf(targets)
+		out := make([][]*state.HistoryEntry, len(ranges))
+		for i, rg := range ranges {
+			got, err := queryRange(db, rg)
+			if err != nil {
+				done(nil, err)
+				return
+			}
+			for _, r := range queued {
+				e := r.Entry
+				if r.Target == rg.Target && e.Ord > rg.Lo && e.Ord < rg.Hi && e.Kind <= rg.MaxKind {
+					got = append(got, e)
+				}
+			}
+			out[i] = limitRange(got, rg)
+		}
+		done(out, nil)
+	})
+}
+
+// queryRange reads one range from the database.
+func queryRange(db *sql.DB, rg state.HistoryRange) ([]*state.HistoryEntry, error) {
+	order := "ASC"
+	if rg.FromEnd {
+		order = "DESC"
+	}
+	rows, err := db.Query(`SELECT ord, kind, account, bot, line FROM history
+		WHERE target = ? AND ord > ? AND ord < ? AND kind <= ? ORDER BY ord `+order+` LIMIT ?`,
+		rg.Target, clampOrd(rg.Lo), clampOrd(rg.Hi), int(rg.MaxKind), rg.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: history read: %w", err)
+	}
+	defer rows.Close()
+	var out []*state.HistoryEntry
+	for rows.Next() {
+		var ord int64
+		var kind int
+		var account, line string
+		var bot bool
+		if err := rows.Scan(&ord, &kind, &account, &bot, &line); err != nil {
+			return nil, fmt.Errorf("store: history read: %w", err)
+		}
+		e, err := decodeEntry(ord, kind, account, bot, line)
+		if err != nil {
+			continue // one damaged row does not hide the rest
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// clampOrd fits an ord bound into SQLite's signed integers.
+func clampOrd(ord uint64) int64 {
+	if ord > 1<<63-1 {
+		return 1<<63 - 1
+	}
+	return int64(ord)
+}
+
+// limitRange sorts entries, drops repeats and keeps rg.Limit of them
+// from the end rg asks for.
+func limitRange(list []*state.HistoryEntry, rg state.HistoryRange) []*state.HistoryEntry {
+	sort.Slice(list, func(i, j int) bool { return list[i].Ord < list[j].Ord })
+	list = slices.CompactFunc(list, func(a, b *state.HistoryEntry) bool { return a.Ord == b.Ord })
+	if len(list) > rg.Limit {
+		if rg.FromEnd {
+			list = list[len(list)-rg.Limit:]
+		} else {
+			list = list[:rg.Limit]
+		}
+	}
+	return list
+}
+
+// QueryTargets lists the targets among channels and under prefix whose
+// newest message has lo < ord < hi (state.HistoryStore), with rows not
+// yet committed counted.
+func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, done func([]state.HistoryTarget, error)) bool {
+	return s.read(func(db *sql.DB) {
+		last := map[string]uint64{}
+		add := func(target string, ord uint64) {
+			if ord > last[target] {
+				last[target] = ord
+			}
+		}
+		q := &s.hist
+		q.mu.Lock()
+		wanted := map[string]bool{}
+		for _, ch := range channels {
+			wanted[ch] = true
+		}
+		for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
+			for _, r := range list {
+				if r.Entry.Kind == state.KindMessage && (wanted[r.Target] || prefix != "" && len(r.Target) > len(prefix) && r.Target[:len(prefix)] == prefix) {
+					add(r.Target, r.Entry.Ord)
+				}
+			}
+		}
+		q.mu.Unlock()
+		scan := func(rows *sql.Rows, err error) error {
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var target string
+				var ord int64
+				if err := rows.Scan(&target, &ord); err != nil {
+					return err
+				}
+				add(target, uint64(ord))
+			}
+			return rows.Err()
+		}
+		for _, ch := range channels {
+			if err := scan(db.Query(`SELECT target, last_msg FROM history_targets WHERE target = ? AND last_msg > 0`, ch)); err != nil {
+				done(nil, fmt.Errorf("store: history targets: %w", err))
+				return
+			}
+		}
+		if prefix != "" {
+			if err := scan(db.Query(`SELECT target, last_msg FROM history_targets WHERE target >= ? AND target < ? AND last_msg > 0`, prefix, prefixEnd(prefix))); err != nil {
+				done(nil, fmt.Errorf("store: history targets: %w", err))
+				return
+			}
+		}
+		var out []state.HistoryTarget
+		for target, ord := range last {
+			if ord > lo && ord < hi {
+				out = append(out, state.HistoryTarget{Target: target, Last: ord})
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Last < out[j].Last })
+		done(out, nil)
+	})
+}
