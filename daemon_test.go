@@ -22,12 +22,24 @@ import (
 // every line (withIdleHandOff(0)), so every transcript takes that path.
 func startTestDaemon(t testing.TB, serverTOML, rawTOML []string) (*daemon, string) {
 	t.Helper()
+	return startTestDaemonTuned(t, serverTOML, rawTOML, nil)
+}
+
+// startTestDaemonTuned is startTestDaemon with tune (may be nil) applied
+// to the world before it runs.
+func startTestDaemonTuned(t testing.TB, serverTOML, rawTOML []string, tune func(*state.World)) (*daemon, string) {
+	t.Helper()
 	cfg := testConfig(t, serverTOML, rawTOML)
 	var logOut io.Writer = io.Discard
 	if testing.Verbose() {
 		logOut = os.Stderr
 	}
-	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)), withIdleHandOff(0), withWorldTuning(cheapPasswords))
+	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)), withIdleHandOff(0), withWorldTuning(func(w *state.World) {
+		cheapPasswords(w)
+		if tune != nil {
+			tune(w)
+		}
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +55,12 @@ func testConfig(t testing.TB, serverTOML, rawTOML []string) *conf.Config {
 	t.Helper()
 	if !strings.Contains(strings.Join(rawTOML, "\n"), "[flood]") {
 		rawTOML = append(append([]string{}, rawTOML...), "[flood]", "enabled = false")
+	}
+	if !strings.Contains(strings.Join(rawTOML, "\n"), "[history]") {
+		// Replay on JOIN would add lines to every transcript where a
+		// client joins a channel that was spoken in; those about history
+		// have a [history] table and get the default.
+		rawTOML = append(append([]string{}, rawTOML...), "[history]", "replay_lines = 0")
 	}
 	text := "[server]\nname = \"chatd.test\"\n" + strings.Join(serverTOML, "\n") +
 		"\n[listen]\nplain = [\"127.0.0.1:0\"]\n" + strings.Join(rawTOML, "\n") + "\n"

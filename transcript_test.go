@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"chatd/state"
 )
 
 // Transcript tests: each testdata/transcripts/*.txt file is a conversation
@@ -26,12 +29,16 @@ import (
 //	alice! close              alice closes her socket
 //	alice! send USER a 0 * :A alice sends a line without the sync PING (for a
 //	                          line after which the server closes the connection)
+//	%clock                    the server's clock moves on 1 ms at every event, so
+//	                          that every event has a time of its own
 //
 // In expected lines, {*} matches any text and {n} a run of digits; tags
-// are compared as a set, in any order. {=name} matches a batch reference
-// (letters, digits, '-') and binds name to it for the rest of the
-// transcript: a later {=name} must be the same text, so that a batch's
-// start, its lines and its end are seen to belong together.
+// are compared as a set, in any order. {=name} matches a batch reference,
+// msgid or timestamp (letters, digits, '-', ':', '.') and binds name to
+// it for the rest of the transcript: a later {=name} must be the same
+// text, so that a batch's start, its lines and its end are seen to belong
+// together. In lines a client sends, {=name} is replaced by its value
+// (CHATHISTORY BEFORE #c msgid={=m1} ...).
 //
 // After every line a client sends, the harness sends "PING :sync" and
 // buffers that client's lines until the PONG. The server handles one
@@ -79,9 +86,12 @@ func runTranscript(t *testing.T, file string) {
 	}
 	lines := strings.Split(string(data), "\n")
 	var serverTOML, rawTOML []string
+	var tune func(*state.World)
 	body := len(lines)
 	for i, l := range lines {
 		switch {
+		case strings.TrimSpace(l) == "%clock":
+			tune = func(w *state.World) { w.SetClock(steppingClock()) }
 		case strings.HasPrefix(l, "%%"):
 			rawTOML = append(rawTOML, strings.TrimSpace(l[2:]))
 		case strings.HasPrefix(l, "%"):
@@ -94,7 +104,7 @@ func runTranscript(t *testing.T, file string) {
 			break
 		}
 	}
-	d, cfgLobby := startTestDaemon(t, serverTOML, rawTOML)
+	d, cfgLobby := startTestDaemonTuned(t, serverTOML, rawTOML, tune)
 	r := &transcriptRun{t: t, file: file, addr: d.addrs()[0].String(), clients: map[string]*transcriptClient{}, lobby: cfgLobby, binds: map[string]string{}}
 	defer r.closeAll()
 	for i := body; i < len(lines); i++ {
@@ -178,6 +188,13 @@ func (r *transcriptRun) send(c *transcriptClient, text string) {
 }
 
 func (r *transcriptRun) write(c *transcriptClient, text string) {
+	text = boundReference.ReplaceAllStringFunc(text, func(ref string) string {
+		v, ok := r.binds[ref[2:len(ref)-1]]
+		if !ok {
+			r.fatalf("%s: %s is not bound yet", c.name, ref)
+		}
+		return v
+	})
 	if _, err := c.conn.Write([]byte(text + "\r\n")); err != nil {
 		r.fatalf("%s: write: %v", c.name, err)
 	}
@@ -317,7 +334,7 @@ func expectedLine(want string, binds, found map[string]string) (*regexp.Regexp, 
 			} else if v, ok := found[name]; ok {
 				b.WriteString(regexp.QuoteMeta(v))
 			} else {
-				b.WriteString("([A-Za-z0-9-]+)")
+				b.WriteString("([A-Za-z0-9:.-]+)")
 				names = append(names, name)
 			}
 		default:
@@ -401,4 +418,20 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sortStrings(keys)
 	return keys
+}
+
+// boundReference is {=name} in a line a client sends.
+var boundReference = regexp.MustCompile(`\{=[A-Za-z0-9_]+\}`)
+
+// steppingClock is a clock that starts now and moves on one millisecond
+// every time it is read (the state goroutine reads it once per event).
+func steppingClock() func() time.Time {
+	var mu sync.Mutex
+	now := time.Now().Truncate(time.Millisecond)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Millisecond)
+		return now
+	}
 }

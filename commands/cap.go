@@ -40,6 +40,9 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 		if ok && !accountsOn(w) && (caps.Has(state.CapSASL) || caps.Has(state.CapAccountRegistration)) {
 			ok = false // not offered: sasl-3.2 says to NAK it
 		}
+		if ok && !w.Config.History.Enabled && (caps.Has(state.CapChatHistory) || caps.Has(state.CapEventPlayback)) {
+			ok = false // not offered without history
+		}
 		if !ok {
 			capAnswer(w, c, "NAK", requested)
 			return nil
@@ -93,6 +96,10 @@ func offeredCaps(w *state.World, values bool) []string {
 		switch name {
 		case "sasl", "draft/account-registration":
 			if !accountsOn(w) {
+				continue
+			}
+		case "draft/chathistory", "draft/event-playback":
+			if !w.Config.History.Enabled {
 				continue
 			}
 		}

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -84,6 +85,12 @@ func isupportTokens(w *state.World) []string {
 		"USERLEN=" + strconv.Itoa(userLen),
 		"UTF8ONLY",
 		"WHOX",
+	}
+	if h := w.Config.History; h.Enabled {
+		// draft/chathistory: the most one request returns, and the
+		// message references CHATHISTORY takes.
+		tokens = append(tokens, "CHATHISTORY="+strconv.Itoa(h.ChathistoryMax), "MSGREFTYPES=timestamp,msgid")
+		sort.Strings(tokens) // in the order above, where they belong
 	}
 	if w.Config.Accounts.Enabled && w.Config.Accounts.Required {
 		tokens = append(tokens, "draft/ACCOUNTREQUIRED")

@@ -179,6 +179,12 @@ const (
 	CapPreAway
 	// CapNoImplicitNames is no-implicit-names: no NAMES after JOIN.
 	CapNoImplicitNames
+	// CapChatHistory is draft/chathistory: the client fetches history
+	// with CHATHISTORY, so it gets no replay on JOIN.
+	CapChatHistory
+	// CapEventPlayback is draft/event-playback: history batches carry
+	// JOIN, PART, QUIT, KICK, MODE, TOPIC, NICK and TAGMSG too.
+	CapEventPlayback
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -205,6 +211,8 @@ var capabilities = []struct {
 	{CapStandardReplies, "standard-replies"},
 	{CapUserhostInNames, "userhost-in-names"},
 	{CapAccountRegistration, "draft/account-registration"},
+	{CapChatHistory, "draft/chathistory"},
+	{CapEventPlayback, "draft/event-playback"},
 	{CapDraftExtendedMonitor, "draft/extended-monitor"},
 	{CapPreAway, "draft/pre-away"},
 	{CapSASL, "sasl"},

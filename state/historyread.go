@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"gopkg.in/irc.v4"
 )
 
 // Reading history. Memory answers when it holds the exact answer (the
@@ -153,4 +155,15 @@ func sortTargets(list []HistoryTarget) []HistoryTarget {
 		return strings.Compare(a.Target, b.Target)
 	})
 	return list
+}
+
+// HistoryLine is e encoded for a client with caps, with its msgid and
+// server-time as first sent, and a JOIN in the form the client asked for
+// (extended-join or not).
+func (w *World) HistoryLine(e *HistoryEntry, caps CapSet) []byte {
+	msg := e.Msg
+	if msg.Command == "JOIN" && len(msg.Params) > 1 && !caps.Has(CapExtendedJoin) {
+		msg = &irc.Message{Prefix: msg.Prefix, Command: "JOIN", Params: msg.Params[:1:1]}
+	}
+	return w.entryFanout(e, msg).Line(caps)
 }

@@ -55,7 +55,7 @@ type World struct {
 	unregistered int
 	maxUsers     int
 	opers        int
-	invisible    int    // registered clients with +i
+	invisible    int         // registered clients with +i
 	serverPrefix *irc.Prefix // see ServerPrefix
 	replies      replyCache  // see ConfigReplies
 	touched      []*Client   // sent something since the last flush
@@ -144,24 +144,24 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		log = slog.Default()
 	}
 	return &World{
-		Config:      cfg,
-		Log:         log,
-		Started:     time.Now(),
-		dispatch:    dispatch,
-		inbox:       make(chan event, 4096),
-		clients:     make(map[ClientID]*Client),
-		nicks:       make(map[string]*Client),
-		channels:    make(map[string]*Channel),
-		users:       newUserIndex(),
-		chanIndex:   newChannelIndex(),
-		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
-		watchers:    make(map[string]map[*Client]struct{}),
-		accounts:    make(map[string]*Account),
-		certs:       make(map[string]string),
-		pending:     make(map[string]bool),
-		stopped:     make(chan struct{}),
-		clock:       time.Now,
-		wake:        make(chan struct{}, 1),
+		Config:    cfg,
+		Log:       log,
+		Started:   time.Now(),
+		dispatch:  dispatch,
+		inbox:     make(chan event, 4096),
+		clients:   make(map[ClientID]*Client),
+		nicks:     make(map[string]*Client),
+		channels:  make(map[string]*Channel),
+		users:     newUserIndex(),
+		chanIndex: newChannelIndex(),
+		whowas:    newWhowasRing(cfg.Limits.WhowasLength),
+		watchers:  make(map[string]map[*Client]struct{}),
+		accounts:  make(map[string]*Account),
+		certs:     make(map[string]string),
+		pending:   make(map[string]bool),
+		stopped:   make(chan struct{}),
+		clock:     time.Now,
+		wake:      make(chan struct{}, 1),
 	}
 }
 

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+// histEntry is a message recorded at ms (Unix milliseconds), n-th of it.
+func histEntry(ms int64, n uint64, kind state.HistoryKind, text string) *state.HistoryEntry {
+	return &state.HistoryEntry{
+		Ord:  state.TimeOrd(time.UnixMilli(ms)) + n,
+		Kind: kind,
+		Msg:  &irc.Message{Prefix: &irc.Prefix{Name: "a", User: "u", Host: "h"}, Command: "PRIVMSG", Params: []string{"#c", text}},
+		Tags: irc.Tags{"+x": "1"},
+	}
+}
+
+// query runs ranges and waits for the answer.
+func query(t *testing.T, s *Store, ranges ...state.HistoryRange) [][]*state.HistoryEntry {
+	t.Helper()
+	type answer struct {
+		res [][]*state.HistoryEntry
+		err error
+	}
+	got := make(chan answer, 1)
+	if !s.QueryHistory(ranges, func(res [][]*state.HistoryEntry, err error) { got <- answer{res, err} }) {
+		t.Fatal("QueryHistory refused")
+	}
+	select {
+	case a := <-got:
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		return a.res
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer")
+	}
+	return nil
+}
+
+func texts(list []*state.HistoryEntry) []string {
+	out := make([]string, len(list))
+	for i, e := range list {
+		out[i] = e.Msg.Trailing()
+	}
+	return out
+}
+
+func equal(a []string, b ...string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Rows are readable while they wait for their commit and after it, in
+// order, filtered by kind, from either end, with their tags; a reopened
+// store starts its msgids above everything it handed out.
+func TestHistoryRowsQueryAndReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chatd.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []state.HistoryRow
+	for i, text := range []string{"one", "two", "three", "four"} {
+		kind := state.KindMessage
+		if text == "three" {
+			kind = state.KindEvent
+		}
+		rows = append(rows, state.HistoryRow{Target: "#c", Entry: histEntry(1_700_000_000_000+int64(i), 0, kind, text)})
+	}
+	s.AppendHistory(rows[:2])
+	go s.Run()
+	s.AppendHistory(rows[2:])
+	all := state.HistoryRange{Target: "#c", Hi: ^uint64(0), Limit: 10, MaxKind: state.KindEvent}
+	msgs := all
+	msgs.MaxKind, msgs.Limit, msgs.FromEnd = state.KindMessage, 2, true
+	// Asked at once, before the commit interval: from the queue.
+	res := query(t, s, all, msgs)
+	if !equal(texts(res[0]), "one", "two", "three", "four") || !equal(texts(res[1]), "two", "four") {
+		t.Fatalf("before the commit: %q, %q", texts(res[0]), texts(res[1]))
+	}
+	if res[0][0].Tags["+x"] != "1" || res[0][0].Msg.Prefix.Name != "a" {
+		t.Fatalf("row came back as %+v", res[0][0])
+	}
+	s.Close(true) // commits what is queued
+	s, err = Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Run()
+	defer s.Close(true)
+	res = query(t, s, all, msgs)
+	if !equal(texts(res[0]), "one", "two", "three", "four") || !equal(texts(res[1]), "two", "four") {
+		t.Fatalf("after reopening: %q, %q", texts(res[0]), texts(res[1]))
+	}
+	floor, stored, err := s.HistoryStart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := rows[3].Entry.Ord; floor <= last || stored["#c"] != last {
+		t.Fatalf("floor %d, stored %v; the newest ord is %d", floor, stored, last)
+	}
+	mid := all
+	mid.Lo, mid.Hi = rows[0].Entry.Ord, rows[3].Entry.Ord
+	if res := query(t, s, mid); !equal(texts(res[0]), "two", "three") {
+		t.Fatalf("between one and four: %q", texts(res[0]))
+	}
+}
+
+// TARGETS: channels by key, conversations by their owner's prefix, with
+// the newest message's ord, whether committed or still queued.
+func TestHistoryTargets(t *testing.T) {
+	s := openRunning(t, "")
+	s.AppendHistory([]state.HistoryRow{
+		{Target: "#a", Entry: histEntry(1000, 0, state.KindMessage, "x")},
+		{Target: "#b", Entry: histEntry(2000, 0, state.KindMessage, "x")},
+		{Target: "@alice bob", Entry: histEntry(3000, 0, state.KindMessage, "x")},
+		{Target: "@alicia bob", Entry: histEntry(3500, 0, state.KindMessage, "x")},
+		{Target: "#a", Entry: histEntry(4000, 0, state.KindEvent, "a join")},
+	})
+	got := make(chan []state.HistoryTarget, 1)
+	s.QueryTargets([]string{"#a", "#b"}, "@alice ", 0, ^uint64(0), func(list []state.HistoryTarget, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		got <- list
+	})
+	list := <-got
+	if len(list) != 3 || list[0].Target != "#a" || list[1].Target != "#b" || list[2].Target != "@alice bob" ||
+		list[0].Last != state.TimeOrd(time.UnixMilli(1000)) {
+		t.Fatalf("targets: %+v", list)
+	}
+}
