@@ -276,6 +276,7 @@ func TestBinaryBadConfig(t *testing.T) {
 		"syntax_error.toml":     "syntax error",
 		"tls_missing_cert.toml": "listen.tls_cert",
 		"wrong_type.toml":       "limits.nick_length",
+		"command_clash.toml":    `line 9: command[1].name: JOIN is a built-in command`,
 	} {
 		t.Run(strings.TrimSuffix(file, ".toml"), func(t *testing.T) {
 			path := filepath.Join("testdata", "conf", file)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/commands"
 	"chatd/conf"
 	"chatd/state"
 
@@ -71,7 +72,7 @@ func testConfig(t testing.TB, serverTOML, rawTOML []string) *conf.Config {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := conf.Load(path)
+	cfg, err := conf.Load(path, conf.ReservedCommands(commands.Verbs()))
 	if err != nil {
 		t.Fatalf("test config: %v\n%s", err, text)
 	}

@@ -147,7 +147,7 @@ Flags:
 // loadConfig reads the config file. When the default path is absent and no
 // -config was given, chatd runs on built-in defaults and says so.
 func loadConfig(path string, explicit bool, log *slog.Logger) (*conf.Config, error) {
-	cfg, err := conf.Load(path)
+	cfg, err := conf.Load(path, conf.ReservedCommands(commands.Verbs()))
 	if err == nil {
 		log.Info("config loaded", "path", path)
 		return cfg, nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"chatd/commands"
 	"chatd/conf"
 	"chatd/state"
 )
@@ -50,7 +51,7 @@ func (d *daemon) prepareReload() (*conf.Config, error) {
 	if d.configPath == "" {
 		return nil, errors.New("there is no config file to re-read")
 	}
-	cfg, err := conf.Load(d.configPath)
+	cfg, err := conf.Load(d.configPath, conf.ReservedCommands(commands.Verbs()))
 	if err != nil {
 		return nil, err
 	}

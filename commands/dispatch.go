@@ -26,6 +26,17 @@ type command struct {
 // table maps an upper-case verb to its command.
 type table map[string]command
 
+// Verbs returns every built-in verb, which a [[command]] in the config may
+// not take (conf.ReservedCommands).
+func Verbs() []string {
+	t := newTable()
+	verbs := make([]string, 0, len(t))
+	for v := range t {
+		verbs = append(verbs, v)
+	}
+	return verbs
+}
+
 // New returns the dispatcher that the state goroutine calls for every line.
 func New() state.Dispatch {
 	t := newTable()
@@ -37,7 +48,9 @@ func (t table) dispatch(w *state.World, c *state.Client, m *irc.Message) {
 	var err error
 	switch {
 	case !ok:
-		if c.Registered {
+		if custom := w.Config.FindCommand(m.Command); custom != nil && c.Registered {
+			err = runCustom(w, c, m, custom) // a [[command]] of the config: custom.go
+		} else if c.Registered {
 			err = numeric(irc.ERR_UNKNOWNCOMMAND, m.Command, "Unknown command")
 		} else {
 			err = numeric(irc.ERR_NOTREGISTERED, "You have not registered")

@@ -10,8 +10,9 @@ import (
 )
 
 // HELP is a newcomer's first stop, so its index fits one screen: the
-// course commands in plain words, then the IRC commands by name only,
-// grouped by what they are for; HELP <command> explains any one.
+// course commands in plain words, the config's [[command]]s the same way,
+// then the IRC commands by name only, grouped by what they are for;
+// HELP <command> explains any one.
 
 // courseVerbs are the course chat server's commands, in the order HELP
 // lists them.
@@ -104,6 +105,9 @@ func (t table) handleHelp(w *state.World, c *state.Client, m *irc.Message) error
 		topic = alias
 	}
 	cmd, ok := t[topic]
+	if custom := w.Config.FindCommand(topic); !ok && custom != nil {
+		cmd, ok = command{usage: customUsage(custom), help: customHelp(custom)}, true
+	}
 	if !ok {
 		return numeric(state.ErrHelpNotFound, subject, "No help available on this topic; HELP lists the commands")
 	}
@@ -130,6 +134,17 @@ func (t table) sendHelpIndex(w *state.World, c *state.Client) {
 	for _, v := range courseVerbs {
 		cmd := t[v]
 		line("  " + cmd.usage + strings.Repeat(" ", width-len(cmd.usage)) + "  " + lowerFirst(strings.TrimSuffix(cmd.help, ".")))
+	}
+	if custom := w.Config.Commands; len(custom) > 0 {
+		line("Commands of this server:")
+		width := 0
+		for i := range custom {
+			width = max(width, len(customUsage(&custom[i])))
+		}
+		for i := range custom {
+			usage := customUsage(&custom[i])
+			line("  " + usage + strings.Repeat(" ", width-len(usage)) + "  " + lowerFirst(strings.TrimSuffix(customHelp(&custom[i]), ".")))
+		}
 	}
 	line("IRC commands, by what they are for:")
 	listed := map[string]bool{}

@@ -532,3 +532,76 @@ func TestNormalizeOrigin(t *testing.T) {
 		}
 	}
 }
+
+// [[command]] tables are validated like every other key, each problem on
+// the line of the key it concerns; a name taken by a built-in command is
+// refused when Load is told the built-in ones.
+func TestLoadCommands(t *testing.T) {
+	good := writeConf(t, `[[command]]
+name = "RULES"
+help = "Show the class rules."
+reply = """1. Be kind.
+2. No spoilers."""
+
+[[command]]
+name = "ask"
+send_to = "#teachers"
+`)
+	c, err := Load(good, ReservedCommands([]string{"JOIN", "PRIVMSG"}))
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if got := c.FindCommand("Rules"); got == nil || !reflect.DeepEqual(got.ReplyLines(), []string{"1. Be kind.", "2. No spoilers."}) {
+		t.Errorf("RULES = %+v", got)
+	}
+	if got := c.FindCommand("ASK"); got == nil || got.SendTo != "#teachers" {
+		t.Errorf("ASK = %+v", got)
+	}
+
+	bad := writeConf(t, `[[command]]
+name = "join"
+reply = "x"
+
+[[command]]
+name = "two words"
+reply = "x"
+
+[[command]]
+name = "ASK"
+reply = "x"
+send_to = "#t"
+
+[[command]]
+name = "Ask"
+help = "Ask."
+
+[[command]]
+reply = "x"
+
+[[command]]
+name = "TO"
+send_to = "#a,#b"
+`)
+	_, err = Load(bad, ReservedCommands([]string{"JOIN"}))
+	if err == nil {
+		t.Fatal("Load accepted bad [[command]] tables")
+	}
+	for _, want := range []string{
+		"line 2: command[0].name: JOIN is a built-in command",
+		`line 6: command[1].name: must be a letter then letters or digits`,
+		"line 12: command[2].send_to: set reply or send_to, not both",
+		"line 15: command[3].name: ASK is defined twice (also command[2])",
+		"line 14: command[3].reply: set reply",
+		"line 18: command[4].name: must be set",
+		`line 23: command[5].send_to: must be one channel ("#teachers") or nick, got "#a,#b"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	// Without the built-in verbs (Validate alone) a name is only checked
+	// for its form.
+	if _, err := Load(writeConf(t, "[[command]]\nname = \"JOIN\"\nreply = \"x\"\n")); err != nil {
+		t.Errorf("Load without ReservedCommands = %v", err)
+	}
+}

@@ -17,7 +17,11 @@ import (
 // result. Errors name the file, the line where known, and the key:
 //
 //	conf: chatd.toml: line 12: limits.nick_length: must be between 1 and 255, got 0
-func Load(path string) (*Config, error) {
+func Load(path string, opts ...Option) (*Config, error) {
+	var o loadOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("conf: %w", err)
@@ -38,7 +42,7 @@ func Load(path string) (*Config, error) {
 		return nil, err
 	}
 	c.resolvePaths(filepath.Dir(path))
-	if err := c.Validate(); err != nil {
+	if err := c.validate(o.reserved); err != nil {
 		return nil, locate(path, err, lines)
 	}
 	return c, nil

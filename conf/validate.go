@@ -61,7 +61,10 @@ func (ch *checker) positive(key string, d Duration) {
 // Validate checks every value of c and returns all the problems found,
 // joined (errors.Join), each naming its key; nil if there are none. With
 // TLS listeners it also loads the certificate and key files.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate(nil) }
+
+// validate is Validate, refusing [[command]] names in reserved too.
+func (c *Config) validate(reserved map[string]bool) error {
 	var ch checker
 	c.validateServer(&ch)
 	c.validateListen(&ch)
@@ -72,6 +75,7 @@ func (c *Config) Validate() error {
 	c.validateAccounts(&ch)
 	c.validateHTTP(&ch)
 	c.validateHistory(&ch)
+	c.validateCommands(&ch, reserved)
 	return errors.Join(ch.errs...)
 }
 
