@@ -92,7 +92,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		}
 		return numeric(irc.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
 	}
-	status := state.Membership{}
+	status, fromReg := state.Membership{}, false
 	if ch == nil {
 		ch = w.CreateChannel(name)
 		status.Op = !isLobby(w, ch)
@@ -110,7 +110,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		return err
 	} else if ch.Reg != nil {
 		// A registered group gives its owner and access list their status.
-		status = ch.Reg.StatusFor(c.Account)
+		status, fromReg = ch.Reg.StatusFor(c.Account), true
 	}
 	w.UseInvite(ch, c)
 	w.JoinChannel(ch, c, status)
@@ -118,9 +118,10 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		sendTopic(w, c, ch)
 	}
 	joinNames(w, c, ch)
-	if status.Op || status.Voice {
+	if fromReg && (status.Op || status.Voice) {
 		// Others see the status a registered group gave, as a MODE from
-		// ChanServ.
+		// ChanServ. (The creator of a new channel, its only member, is
+		// simply its operator.)
 		mode, arg := "+o", c.Nick
 		if !status.Op {
 			mode = "+v"
