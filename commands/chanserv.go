@@ -20,6 +20,7 @@ var chanServHelp = [][2]string{
 	{"ACCESS <#group> ADD <account> [op|voice] | DEL <account> | LIST", "Accounts that get op or voice when they join (owner and ops)."},
 	{"TRANSFER <#group> <account>", "Give the group to another account (owner)."},
 	{"DROP <#group>", "Unregister the group (owner, or an IRC operator)."},
+	{"SET <#group> REPLAY ON|OFF", "Whether people joining get the last messages replayed (owner and ops; OFF for an exam)."},
 }
 
 func chanServCommand(w *state.World, c *state.Client, verb string, args []string) {
@@ -51,6 +52,8 @@ func chanServCommand(w *state.World, c *state.Client, verb string, args []string
 		csTransfer(w, c, ch, args[1:], reply)
 	case "DROP":
 		csDrop(w, c, ch, reply)
+	case "SET":
+		csSet(w, c, ch, args[1:], reply)
 	default:
 		reply("Unknown command " + verb + ". Try /msg ChanServ HELP")
 	}
@@ -251,5 +254,39 @@ func csDrop(w *state.World, c *state.Client, ch *state.Channel, reply func(strin
 			return
 		}
 		reply(name + " is no longer registered.")
+	})
+}
+
+// csSet changes a registered group's setting: SET <#group> REPLAY ON|OFF
+// turns the replay of recent messages on JOIN on or off (for clients
+// without CHATHISTORY; commands/replay.go). The answer comes once it is
+// saved.
+func csSet(w *state.World, c *state.Client, ch *state.Channel, args []string, reply func(string)) {
+	if len(args) < 2 || strings.ToUpper(args[0]) != "REPLAY" || (strings.ToUpper(args[1]) != "ON" && strings.ToUpper(args[1]) != "OFF") {
+		reply("Usage: SET <#group> REPLAY ON|OFF")
+		return
+	}
+	switch {
+	case ch.Reg == nil:
+		reply(ch.Name + " is not registered.")
+		return
+	case !canManage(c, ch, false):
+		reply("Only the owner and op-level accounts of " + ch.Name + " may change its settings.")
+		return
+	}
+	on := strings.ToUpper(args[1]) == "ON"
+	rec := w.ChannelRecord(ch)
+	rec.NoReplay = !on
+	persistHeld(w, c, state.SaveChannel{Channel: rec}, func(w *state.World) {
+		w.SetChannelReplay(ch, on)
+	}, func(err error) {
+		switch {
+		case err != nil:
+			reply("The change could not be saved; try again later.")
+		case on:
+			reply("People joining " + ch.Name + " without chat history support now get its last messages replayed.")
+		default:
+			reply("People joining " + ch.Name + " no longer get its last messages replayed.")
+		}
 	})
 }

@@ -118,6 +118,11 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 		sendTopic(w, c, ch)
 	}
 	joinNames(w, c, ch)
+	if w.Pending(c) { // NAMES of a big channel: the replay comes after it
+		w.Continue(c, func(w *state.World) { replayJoin(w, c, ch) })
+	} else {
+		replayJoin(w, c, ch)
+	}
 	if fromReg && (status.Op || status.Voice) {
 		// Others see the status a registered group gave, as a MODE from
 		// ChanServ. (The creator of a new channel, its only member, is

@@ -30,6 +30,10 @@ type Channel struct {
 	// Reg is set for a registered group (state/regchannel.go).
 	Reg *ChannelReg
 
+	// NoReplay turns off the replay of recent history on JOIN for
+	// clients without CHATHISTORY (ChanServ SET REPLAY OFF).
+	NoReplay bool
+
 	history *historyRing // its newest history, made on first use (state/historyring.go)
 
 	members map[*Client]*Membership

@@ -126,6 +126,10 @@ func (w *World) SetCapVersion(c *Client, v int) { c.CapVersion = v }
 // capabilities (on), until CAP END (off).
 func (w *World) HoldForCaps(c *Client, on bool) { c.CapHeld = on }
 
+// SetChannelReplay turns the replay of recent history on JOIN on or off
+// for ch (ChanServ SET REPLAY, which saved it first).
+func (w *World) SetChannelReplay(ch *Channel, on bool) { ch.NoReplay = !on }
+
 // SetTopic sets ch's topic, who set it (nick!user@host) and when (now).
 func (w *World) SetTopic(ch *Channel, topic, setBy string) {
 	ch.Topic, ch.TopicSetBy, ch.TopicSetAt = topic, setBy, w.Now()

@@ -116,4 +116,6 @@ type ChannelRecord struct {
 	// (issue 11), World.ChannelRecord and LoadChannels copy them too.
 	Excepts []ListEntry
 	Invites []ListEntry
+	// NoReplay: no replay of recent history on JOIN (ChanServ SET REPLAY).
+	NoReplay bool
 }

@@ -68,6 +68,7 @@ func (w *World) ChannelRecord(ch *Channel) ChannelRecord {
 		Name: ch.Name, Topic: ch.Topic, TopicSetBy: ch.TopicSetBy, TopicSetAt: ch.TopicSetAt,
 		Key: ch.Key, Limit: ch.Limit, Bans: append([]ListEntry(nil), ch.Bans...),
 		Excepts: append([]ListEntry(nil), ch.Excepts...), Invites: append([]ListEntry(nil), ch.InviteExcepts...),
+		NoReplay: ch.NoReplay,
 	}
 	if ch.Reg != nil {
 		rec.Owner, rec.Registered, rec.Access = ch.Reg.Owner, ch.Reg.Registered, maps.Clone(ch.Reg.Access)
@@ -119,6 +120,7 @@ func (w *World) LoadChannels(list []ChannelRecord) {
 		ch.Bans = append([]ListEntry(nil), rec.Bans...)
 		ch.Excepts = append([]ListEntry(nil), rec.Excepts...)
 		ch.InviteExcepts = append([]ListEntry(nil), rec.Invites...)
+		ch.NoReplay = rec.NoReplay
 	}
 }
 

@@ -67,6 +67,7 @@ type channelSettings struct {
 	Bans       []state.ListEntry `json:"bans,omitempty"`
 	Excepts    []state.ListEntry `json:"excepts,omitempty"`
 	Invites    []state.ListEntry `json:"invites,omitempty"`
+	NoReplay   bool              `json:"no_replay,omitempty"`
 }
 
 func saveChannel(tx *sql.Tx, ch state.ChannelRecord) error {
@@ -77,7 +78,7 @@ func saveChannel(tx *sql.Tx, ch state.ChannelRecord) error {
 	settings, err := json.Marshal(channelSettings{
 		Topic: ch.Topic, TopicSetBy: ch.TopicSetBy, TopicSetAt: unixOrZero(ch.TopicSetAt),
 		Modes: ch.Modes, Key: ch.Key, Limit: ch.Limit,
-		Bans: ch.Bans, Excepts: ch.Excepts, Invites: ch.Invites,
+		Bans: ch.Bans, Excepts: ch.Excepts, Invites: ch.Invites, NoReplay: ch.NoReplay,
 	})
 	if err != nil {
 		return err

@@ -45,6 +45,7 @@ func (s *Store) Load() (Snapshot, error) {
 		ch.Topic, ch.TopicSetBy, ch.TopicSetAt = set.Topic, set.TopicSetBy, timeOrZero(set.TopicSetAt)
 		ch.Modes, ch.Key, ch.Limit = set.Modes, set.Key, set.Limit
 		ch.Bans, ch.Excepts, ch.Invites = set.Bans, set.Excepts, set.Invites
+		ch.NoReplay = set.NoReplay
 		snap.Channels = append(snap.Channels, ch)
 	}
 	return snap, rows.Err()
