@@ -30,7 +30,7 @@ type operGuessConfig struct {
 
 func operGuessFlags(fs *flag.FlagSet) runner {
 	cfg := &operGuessConfig{}
-	fs.IntVar(&cfg.guessers, "guessers", 40, "clients guessing in parallel (each from its own address with -spread)")
+	fs.IntVar(&cfg.guessers, "guessers", 40, "clients guessing in parallel (each from its own address with -spread, all from 127.0.0.1 without)")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to guess")
 	fs.DurationVar(&cfg.every, "every", time.Second, "how often the real operator sends OPER")
 	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "guessing before the real operator's first OPER")
@@ -73,9 +73,13 @@ func runOperGuess(ctx context.Context, e *env, cfg *operGuessConfig) (*outcome, 
 		return nil, fmt.Errorf("-guessers, -duration and -every must be positive")
 	}
 	e.readBuf = 4 << 10
-	// The operator dials from the last spread address, the guessers from
-	// the first ones.
+	// The operator dials from the last spread address (also without
+	// -spread, when all guessers share 127.0.0.1), the guessers from the
+	// first ones.
+	spread := e.spread
+	e.spread = true
 	oper, err := connectNick(ctx, e, 249, "realop")
+	e.spread = spread
 	if err != nil {
 		return nil, err
 	}
