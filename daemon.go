@@ -12,6 +12,7 @@ import (
 	"chatd/ircd"
 	"chatd/state"
 	"chatd/store"
+	"chatd/web"
 )
 
 // daemon is a running chatd: the state goroutine and the listeners. main
@@ -20,6 +21,7 @@ type daemon struct {
 	log       *slog.Logger
 	world     *state.World
 	srv       *ircd.Server
+	web       *web.Server // the chat page, WebSocket, /metrics, /healthz
 	cancel    context.CancelFunc
 	worldDone chan struct{}
 	serveDone chan struct{}
@@ -34,7 +36,13 @@ type daemon struct {
 	store     *store.Store // accounts and registered groups; in memory unless withStore
 	storeDone chan struct{}
 	tune      func(*state.World) // withWorldTuning
+	stopHook  func()             // withStopHook
 }
+
+// withStopHook calls fn in the middle of stop, after the world has shut
+// down and before the sockets are waited for (tests: a scrape during
+// shutdown).
+func withStopHook(fn func()) daemonOption { return func(d *daemon) { d.stopHook = fn } }
 
 // daemonOption configures startDaemon.
 type daemonOption func(*daemon)
@@ -100,10 +108,26 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 			return nil, err
 		}
 	}
-	if err := srv.Listen(); err != nil {
+	// The web side reads only atomics and histograms the state goroutine
+	// and the store feed (ObserveEvents and ObserveWrites are set here,
+	// before they run).
+	metrics := web.NewMetrics(srv.Stats(), world, d.store)
+	webSrv, err := web.New(cfg, srv, web.NewWorldProbe(world).Check, log)
+	if err != nil {
 		d.closeStore(false)
 		return nil, err
 	}
+	webSrv.SetMetrics(metrics.Handler())
+	if err := webSrv.Listen(cfg); err != nil {
+		d.closeStore(false)
+		return nil, err
+	}
+	if err := srv.Listen(); err != nil {
+		webSrv.Close(0)
+		d.closeStore(false)
+		return nil, err
+	}
+	d.web = webSrv
 	world.LoadKlines(klines)
 	if d.klinePath != "" {
 		d.klines = newKlineFile(d.klinePath, log)
@@ -116,6 +140,7 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 	go func() { d.store.Run(); close(d.storeDone) }()
 	go func() { world.Run(); close(d.worldDone) }()
 	go func() { srv.Serve(ctx); close(d.serveDone) }()
+	webSrv.Serve()
 	return d, nil
 }
 
@@ -123,20 +148,30 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 func (d *daemon) addrs() []net.Addr { return d.srv.Addrs() }
 
 // stop closes the listeners, sends every client ERROR, and waits (up to a
-// few seconds) for queued lines to be flushed and sockets closed.
+// few seconds) for queued lines to be flushed and sockets closed. The web
+// side takes no new WebSocket clients from the start, but goes on serving
+// /metrics and /healthz until the end.
 func (d *daemon) stop() {
 	d.cancel()
 	<-d.serveDone
+	d.web.StopAccepting()
 	d.world.Shutdown("Server shutting down")
 	<-d.worldDone
 	if d.klines != nil {
 		d.klines.close() // writes the last K-line change, if one is pending
 	}
 	d.closeStore(true) // commits what was submitted before the world stopped
+	if d.stopHook != nil {
+		d.stopHook()
+	}
 	if !d.srv.Wait(4 * time.Second) {
 		d.log.Warn("some connections did not close in time")
 	}
+	d.web.Close(time.Second)
 }
+
+// webURLs are the chat page's addresses.
+func (d *daemon) webURLs() []string { return d.web.URLs() }
 
 // closeStore closes the store; running says whether its Run was started.
 func (d *daemon) closeStore(running bool) {

@@ -116,6 +116,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, a := range d.addrs() {
 		log.Info("listening", "addr", a.String())
 	}
+	for _, u := range d.webURLs() {
+		log.Info("web chat page: open it in a browser", "url", u)
+	}
 	for running := true; running; {
 		select {
 		case <-ctx.Done():

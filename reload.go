@@ -58,8 +58,14 @@ func (d *daemon) prepareReload() (*conf.Config, error) {
 	if old := d.srv.Config(); cfg.Server.Name != old.Server.Name {
 		return nil, fmt.Errorf("conf: %s: server.name cannot change while chatd runs (%q, was %q); restart chatd for that", d.configPath, cfg.Server.Name, old.Server.Name)
 	}
-	if err := d.srv.Reconfigure(cfg); err != nil {
+	webReload, err := d.web.Prepare(cfg)
+	if err != nil {
 		return nil, err
 	}
+	if err := d.srv.Reconfigure(cfg); err != nil {
+		webReload.Abort()
+		return nil, err
+	}
+	webReload.Commit()
 	return cfg, nil
 }

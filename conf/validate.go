@@ -134,7 +134,7 @@ func (c *Config) validateListen(ch *checker) {
 		for _, a := range addrs {
 			if err := checkAddr(a); err != nil {
 				ch.add(key, "%q: %v", a, err)
-			} else if seen[a] {
+			} else if seen[a] && !strings.HasSuffix(a, ":0") { // port 0: any free port, each its own
 				ch.add(key, "%q is listed twice", a)
 			}
 			seen[a] = true

@@ -45,6 +45,7 @@ type conn struct {
 	addr netip.Addr
 
 	registered atomic.Bool
+	phase      atomic.Int32  // for Stats.clients: phaseUnregistered, phaseRegistered, phaseClosed
 	exempt     atomic.Bool   // operators are exempt from flood control
 	pending    *list.Element // in srv.pending while unregistered; guarded by its mu
 
@@ -61,9 +62,45 @@ type conn struct {
 // It wakes the reader, which may be waiting on the registration deadline,
 // so that the ping clock starts now rather than at that deadline.
 func (c *conn) Registered() {
+	if c.phase.CompareAndSwap(phaseUnregistered, phaseRegistered) {
+		c.srv.stats.clients[c.kind][0].Add(-1)
+		c.srv.stats.clients[c.kind][1].Add(1)
+	}
 	c.srv.pending.remove(c)
 	c.registered.Store(true)
 	_ = c.t.SetReadDeadline(time.Now())
+}
+
+const (
+	phaseUnregistered int32 = iota
+	phaseRegistered
+	phaseClosed
+)
+
+// countClosed takes a closed connection out of Stats.clients, once.
+func (c *conn) countClosed() {
+	switch c.phase.Swap(phaseClosed) {
+	case phaseUnregistered:
+		c.srv.stats.clients[c.kind][0].Add(-1)
+	case phaseRegistered:
+		c.srv.stats.clients[c.kind][1].Add(-1)
+	}
+}
+
+// Enqueue queues a line (state.Outbox). Only the state goroutine calls
+// it, which lets Stats count lines out without a lock (Stats.countOut).
+func (c *conn) Enqueue(line []byte) bool {
+	if !c.sendQueue.Enqueue(line) {
+		return false
+	}
+	c.srv.stats.countOut(line)
+	return true
+}
+
+// Flush starts the writer (state.Outbox); state goroutine only.
+func (c *conn) Flush() {
+	c.srv.stats.publishRun()
+	c.sendQueue.Flush()
 }
 
 // SetFloodExempt turns flood control off (or back on) for the connection.
@@ -81,6 +118,7 @@ type inbound struct {
 // submit hands one line to the state goroutine.
 func (c *conn) submit(in inbound) {
 	if in.msg != nil {
+		c.srv.stats.countIn(in.msg.Command)
 		c.srv.world.Line(c.id, in.msg)
 	} else if in.problem != state.LineOK {
 		c.srv.world.BadLine(c.id, in.problem, in.command)

@@ -164,6 +164,7 @@ func (r *reader) handle(line []byte, err error) bool {
 	}
 
 	// Any line is a sign of life.
+	c.srv.stats.bytesIn.Add(uint64(len(line)))
 	now := time.Now()
 	if c.registered.Load() {
 		r.live = true
@@ -183,6 +184,7 @@ func (r *reader) handle(line []byte, err error) bool {
 	r.held = append(r.held, h)
 	r.heldBytes += h.cost()
 	if len(r.held) > r.ceiling || r.heldBytes > floodHeldBytes {
+		c.srv.stats.floodDisconnects.Add(1)
 		r.reason = "Excess Flood"
 		return false
 	}
@@ -223,8 +225,11 @@ func (r *reader) timeout() bool {
 		return false
 	case !r.pinged:
 		r.pinged = true
-		c.Enqueue(c.srv.pingLine)
-		c.Flush()
+		// Not conn's Enqueue and Flush, which are the state goroutine's.
+		if c.sendQueue.Enqueue(c.srv.pingLine) {
+			c.srv.stats.linesOut[c.srv.stats.index["PING"]].Add(1)
+		}
+		c.sendQueue.Flush()
 		r.keepalive = now.Add(r.cfg.Limits.PingTimeout.Duration)
 		return true
 	default:

@@ -23,6 +23,7 @@ import (
 // senders go as well.
 type sendQueue struct {
 	t            Transport
+	stats        *Stats        // bytes out, drops; nil in some tests
 	limits       *queueLimits  // shared by every connection; REHASH updates it
 	writeTimeout time.Duration // how long one write may take when not congested
 	flushTimeout time.Duration // how long Close waits for queued lines
@@ -39,6 +40,7 @@ type sendQueue struct {
 	closing bool
 	closed  bool
 	failure string // why the writer gave up, for the QUIT reason
+	dropped bool   // counted in Stats.sendqDrops
 	// progressAt is when the running writer last made progress: took a
 	// batch or finished a write.
 	progressAt time.Time
@@ -78,6 +80,10 @@ func (q *sendQueue) Enqueue(line []byte) bool {
 	}
 	hard := int(q.limits.hard.Load())
 	if q.bytes+len(line) > hard {
+		if !q.dropped && q.stats != nil {
+			q.stats.sendqDrops.Add(1)
+		}
+		q.dropped = true
 		q.mu.Unlock()
 		return false
 	}
@@ -242,6 +248,10 @@ func (q *sendQueue) writeLoop() {
 				q.failure = "Write error"
 				if errors.Is(err, os.ErrDeadlineExceeded) && q.congested.Load() {
 					q.failure = "SendQ exceeded"
+					if !q.dropped && q.stats != nil {
+						q.stats.sendqDrops.Add(1)
+					}
+					q.dropped = true
 				}
 			}
 			if !q.closing {
@@ -277,6 +287,9 @@ func (q *sendQueue) armDeadline() {
 // limit, a queue back under its soft mark lets its paused readers go, and
 // WhenDrained calls whose mark is reached run.
 func (q *sendQueue) wrote(n int) {
+	if q.stats != nil {
+		q.stats.bytesOut.Add(uint64(n))
+	}
 	q.mu.Lock()
 	q.bytes -= n
 	if q.congested.Load() {

@@ -31,6 +31,7 @@ type Server struct {
 	// moves to a fresh goroutine with the smallest stack (reader.run).
 	idleHandOff time.Duration
 	limits      *ipLimits
+	stats       *Stats
 	pending     pendingConns // connections still registering (unregistered.go)
 	queues      queueLimits  // send queue limits, shared by every connection
 	nextID      atomic.Uint64
@@ -62,6 +63,9 @@ func (s *Server) SetIdleHandOff(d time.Duration) { s.idleHandOff = d }
 // for tests. It applies to existing connections too.
 func (s *Server) SetStallTimeout(d time.Duration) { s.queues.stall.Store(int64(d)) }
 
+// Stats are the network side's counters (for /metrics).
+func (s *Server) Stats() *Stats { return s.stats }
+
 // Config returns the configuration in force.
 func (s *Server) Config() *conf.Config { return s.cfg.Load() }
 
@@ -75,7 +79,7 @@ func New(cfg *conf.Config, world *state.World, log *slog.Logger) (*Server, error
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{world: world, log: log, pingLine: ping, limits: limits, idleHandOff: DefaultIdleHandOff}
+	s := &Server{world: world, log: log, pingLine: ping, limits: limits, stats: newStats(), idleHandOff: DefaultIdleHandOff}
 	s.cfg.Store(cfg)
 	s.queues.hard.Store(int64(cfg.Limits.SendQBytes))
 	s.queues.stall.Store(int64(DefaultStallTimeout))
@@ -112,10 +116,10 @@ func (s *Server) Listen() error {
 	return nil
 }
 
-// loadCert reads the TLS certificate and key when cfg has TLS listeners;
-// nil when it has none.
+// loadCert reads the TLS certificate and key when cfg has TLS listeners
+// (IRC or HTTPS); nil when it has none.
 func loadCert(cfg *conf.Config) (*tls.Certificate, error) {
-	if len(cfg.Listen.TLS) == 0 {
+	if len(cfg.Listen.TLS)+len(cfg.HTTP.TLS) == 0 {
 		return nil, nil
 	}
 	cert, err := tls.LoadX509KeyPair(cfg.Listen.TLSCert, cfg.Listen.TLSKey)
@@ -282,27 +286,32 @@ func (s *Server) attach(a Accepted) {
 	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), t: t, kind: a.Kind, addr: addr, wakeCh: make(chan struct{}, 1)}
 	c.sendQueue = &sendQueue{
 		t:            t,
+		stats:        s.stats,
 		limits:       &s.queues,
 		writeTimeout: 60 * time.Second,
 		flushTimeout: 3 * time.Second,
 		onClosing:    c.wake,
 		onClosed: func() {
+			c.countClosed()
 			s.pending.remove(c)
 			s.limits.release(addr)
 			s.live.Add(-1)
 			s.conns.Done()
 		},
 	}
+	s.stats.clients[a.Kind][0].Add(1)
 	// Counted as unregistered once its queue exists: another accept may
 	// evict it at once.
 	l := cfg.Limits
 	why, evict := s.pending.admit(c, min(l.MaxUnregistered, l.MaxClients), l.MaxUnregisteredPerIP, s.limits.exempts(addr))
 	if why != "" {
+		s.stats.clients[a.Kind][0].Add(-1)
 		s.limits.release(addr)
 		s.refuse(t, addr, why)
 		return
 	}
 	if evict != nil {
+		s.stats.Refused("max_unregistered")
 		s.log.Warn("unregistered connection closed to make room", "id", evict.id, "remote", evict.t.RemoteAddr())
 		evict.closeWith(whyUnregisteredEvict, closingLink(evict.addr, whyUnregisteredEvict))
 	}
@@ -343,6 +352,14 @@ func handshake(tc *tls.Conn, timeout time.Duration) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Certificate is the TLS certificate in force (re-read by Reconfigure);
+// nil when no TLS listener is configured. The web side serves HTTPS with it.
+func (s *Server) Certificate() *tls.Certificate { return s.cert.Load() }
+
+// LimitSendBuffer bounds the kernel's send buffer of a connection
+// accepted elsewhere (a WebSocket's hijacked socket) as for TCP clients.
+func LimitSendBuffer(nc net.Conn) { limitSendBuffer(nc) }
+
 // limitSendBuffer bounds the kernel's send buffer for the socket
 // (SO_SNDBUF). Left alone, Linux grows it to megabytes for a client that
 // does not read (tcp_wmem), on top of sendq_bytes.
@@ -366,6 +383,7 @@ const socketSendBuffer = 64 << 10
 // accept loop so that a client that does not read cannot stall accepting.
 func (s *Server) refuse(t Transport, addr netip.Addr, why string) {
 	s.log.Warn("connection refused", "remote", t.RemoteAddr(), "reason", why)
+	s.stats.refusedFor(why)
 	line := closingLink(addr, why)
 	go func() {
 		if line != nil {

@@ -397,6 +397,14 @@ func (w *World) step(ev event) {
 	w.endTiming(start)
 }
 
+// QueueLength is the number of events waiting for the state goroutine
+// (the inbox holds at most QueueCapacity). Safe from any goroutine; for
+// metrics, which must never wait on the state goroutine.
+func (w *World) QueueLength() int { return len(w.inbox) }
+
+// QueueCapacity is the inbox's size: past it, readers wait.
+func (w *World) QueueCapacity() int { return cap(w.inbox) }
+
 // ObserveEvents has fn told how long each event (and each function Later
 // queued: the slices of long replies) kept the state goroutine busy. For
 // benchmarks, tests and metrics; call it before Run. fn runs on the state

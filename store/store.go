@@ -35,11 +35,26 @@ type Store struct {
 	reads   *readerPool   // history reads (historyread.go)
 	purge   purgeSettings // retention (purge.go)
 	readsDB *sql.DB       // the connections reads use; s.db in memory
+
+	observe func(time.Duration) // see ObserveWrites
 }
+
+// ObserveWrites has fn told, for each write, how long it took from Submit
+// to its commit (or failure): the store's latency, for metrics. Call it
+// before Run; fn runs on Run's goroutine and must be quick.
+func (s *Store) ObserveWrites(fn func(time.Duration)) { s.observe = fn }
+
+// QueueLength is the number of writes waiting for the disk (at most
+// QueueCapacity). Safe from any goroutine.
+func (s *Store) QueueLength() int { return len(s.queue) }
+
+// QueueCapacity is how many writes may wait before Submit refuses.
+func (s *Store) QueueCapacity() int { return cap(s.queue) }
 
 type request struct {
 	wr   state.Write
 	done func(error)
+	at   time.Time // when it was submitted, for ObserveWrites
 }
 
 // queueSize bounds writes waiting for the disk; past it Submit refuses
@@ -91,7 +106,7 @@ func (s *Store) Path() string { return s.path }
 // must not be called after Close.
 func (s *Store) Submit(wr state.Write, done func(error)) bool {
 	select {
-	case s.queue <- request{wr: wr, done: done}:
+	case s.queue <- request{wr: wr, done: done, at: time.Now()}:
 		return true
 	default:
 		return false
@@ -169,6 +184,9 @@ func (s *Store) commit(batch []request) {
 	// it again so that it is not taken for another process's change.
 	s.db.QueryRow("PRAGMA data_version").Scan(&s.dataVersion)
 	for i, r := range batch {
+		if s.observe != nil {
+			s.observe(time.Since(r.at))
+		}
 		if errs[i] != nil {
 			s.log.Error("store write failed", "path", describe(s.path), "write", fmt.Sprintf("%T", r.wr), "err", errs[i])
 		}
