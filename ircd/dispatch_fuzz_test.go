@@ -103,7 +103,7 @@ func newFuzzWorld(t *testing.T) *fuzzWorld {
 	errs := &fuzzErrorLog{}
 	h := &fuzzWorld{t: t, outs: map[state.ClientID]*fuzzOutbox{}, errs: errs, done: make(chan struct{})}
 	h.w = state.New(cfg, commands.New(), slog.New(errs))
-	h.srv = &Server{world: h.w}
+	h.srv = &Server{world: h.w, stats: newStats()}
 	go func() { h.w.Run(); close(h.done) }()
 	for i := range fuzzClients {
 		h.connect(i)
