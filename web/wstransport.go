@@ -48,8 +48,6 @@ type wsTransport struct {
 	writeDL   *deadline
 	writing   atomic.Bool
 	cut       atomic.Bool // a write deadline passed mid-write and cut the connection
-	writeCtx  context.Context
-	cancelOut context.CancelFunc
 }
 
 // wsMessage is one message from the pump, or the error that ended it.
@@ -95,13 +93,13 @@ func newWSTransport(ws *websocket.Conn, raw net.Conn, remote net.Addr, text bool
 		t.typ = websocket.MessageText
 	}
 	t.readDL = newDeadline(nil)
-	t.writeCtx, t.cancelOut = context.WithCancel(context.Background())
-	// A write deadline passing during a write cancels it (the library then
-	// closes the connection, which is what a failed write leads to anyway).
+	// A write deadline passing during a write cuts the connection, which
+	// is what a failed write leads to anyway. (Writes take a context that
+	// never ends: with one that can, the library arms a timer per message.)
 	t.writeDL = newDeadline(func() {
 		if t.writing.Load() {
 			t.cut.Store(true)
-			t.cancelOut()
+			_ = t.raw.Close()
 		}
 	})
 	ws.SetReadLimit(wsReadLimit)
@@ -265,7 +263,7 @@ func (t *wsTransport) WriteLines(lines [][]byte, wrote func(int)) error {
 			return fmt.Errorf("websocket write: %w", os.ErrDeadlineExceeded)
 		}
 		t.writing.Store(true)
-		err := t.ws.Write(t.writeCtx, t.typ, payload)
+		err := t.ws.Write(context.Background(), t.typ, payload)
 		t.writing.Store(false)
 		if err != nil {
 			if isClosed(t.writeDL.wait()) {
@@ -298,7 +296,6 @@ func (t *wsTransport) closeWith(code websocket.StatusCode, reason string) {
 		_ = t.ws.Close(code, reason)
 		cut.Stop()
 		_ = t.raw.Close()
-		t.cancelOut()
 	}()
 }
 
