@@ -3,11 +3,16 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"chatd/state"
 )
 
 // TestMetricsMoveUnderLoad: while a TCP client and a WebSocket client
@@ -135,4 +140,41 @@ func getStatus(t *testing.T, url string) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
+}
+
+// TestWebListenersFollowRehash: a REHASH that moves [http] listen to
+// another address serves the page there and closes the old address, and a
+// WebSocket client that came through the old one stays connected.
+func TestWebListenersFollowRehash(t *testing.T) {
+	first, second := freeAddr(t), freeAddr(t)
+	path := filepath.Join(t.TempDir(), "chatd.toml")
+	write := func(addr string) {
+		text := opConfigText("", []string{"127.0.0.1:0"}) + "[http]\nlisten = [" + tomlString(addr) + "]\n"
+		text = strings.Replace(text, noWebTOML, "", 1)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(first)
+	d, _ := startOpDaemon(t, path)
+	if got := getStatus(t, "http://"+first+"/"); got != http.StatusOK {
+		t.Fatalf("page at %s: %d", first, got)
+	}
+	w := mustWSDial(t, "ws://"+first+"/ws", "w", "text.ircv3.net")
+	w.register("w")
+
+	write(second)
+	done := make(chan error, 1)
+	d.Reload(func(_ *state.World, err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if got := getStatus(t, "http://"+second+"/"); got != http.StatusOK {
+		t.Fatalf("page at %s after REHASH: %d", second, got)
+	}
+	if c, err := net.Dial("tcp", first); err == nil {
+		c.Close()
+		t.Errorf("%s still accepts after REHASH moved [http] listen away", first)
+	}
+	w.sync() // still connected
 }
