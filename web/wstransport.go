@@ -45,9 +45,9 @@ type wsTransport struct {
 	readErr error   // sticky: the connection is over
 
 	// Write side.
-	writeDL   *deadline
-	writing   atomic.Bool
-	cut       atomic.Bool // a write deadline passed mid-write and cut the connection
+	writeDL *deadline
+	writing atomic.Bool
+	cut     atomic.Bool // a write deadline passed mid-write and cut the connection
 }
 
 // wsMessage is one message from the pump, or the error that ended it.
