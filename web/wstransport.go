@@ -228,7 +228,8 @@ func (t *wsTransport) ReadLine() ([]byte, error) {
 			default:
 				t.current, t.rest = m.buf, m.data
 				if len(t.rest) == 0 {
-					return t.rest, nil // an empty message is an empty line
+					t.rest = nil
+					return []byte{}, nil // an empty message is one empty line
 				}
 			}
 		case <-t.readDL.wait():
