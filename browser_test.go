@@ -257,3 +257,46 @@ func screenshot(p *page) []byte {
 	}
 	return png
 }
+
+// TestWebPageAccountLogin: "I have an account" logs in with SASL PLAIN
+// over the WebSocket; a wrong password is told on the login form.
+func TestWebPageAccountLogin(t *testing.T) {
+	browser := newBrowser(t)
+	d := startWebDaemon(t, nil, nil, withWorldTuning(cheapPasswords))
+	url := d.webURLs()[0]
+	reg := hdial(t, d.addr, "reg")
+	reg.register("carol")
+	reg.send("REGISTER carol * sesame123")
+	var ok bool
+	for _, l := range reg.sync() {
+		ok = ok || strings.Contains(l, "REGISTER SUCCESS carol")
+	}
+	if !ok {
+		t.Fatal("REGISTER did not succeed")
+	}
+	reg.send("QUIT")
+
+	login := func(p *page, nick, account, password string) {
+		evalJS[chromedp.Void](p, `document.getElementById('nick').value = ''; document.getElementById('account-box').open = true;
+			document.getElementById('account').value = ''; document.getElementById('password').value = ''`)
+		p.run(chromedp.SendKeys(chromedp.ID("nick"), nick), chromedp.SendKeys(chromedp.ID("account"), account),
+			chromedp.SendKeys(chromedp.ID("password"), password), chromedp.Click(chromedp.ID("login-button")))
+	}
+	wrong := openPage(t, browser, url, "wrong")
+	login(wrong, "carol", "carol", "not-it")
+	wrong.until("the refusal", `!document.getElementById('login-error').hidden && document.getElementById('login').hidden === false`)
+
+	p := openPage(t, browser, url, "carol")
+	login(p, "carol", "carol", "sesame123")
+	p.until("the lobby", `document.getElementById('conv-title').textContent === '#lobby'`)
+	tom := hdial(t, d.addr, "tom")
+	tom.register("tom")
+	tom.send("WHOIS carol")
+	found := false
+	for _, l := range tom.sync() {
+		found = found || l == ":chatd.test 330 tom carol carol :is logged in as"
+	}
+	if !found {
+		t.Error("WHOIS does not show carol logged in to her account")
+	}
+}
