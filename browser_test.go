@@ -131,8 +131,16 @@ func TestWebPageInChromium(t *testing.T) {
 	d := startWebDaemon(t, nil, nil)
 	url := d.webURLs()[0]
 
+	// Said before the pages came: shown from history (CHATHISTORY).
+	early := hdial(t, d.addr, "early")
+	early.register("early")
+	early.send("PRIVMSG #lobby :said before anyone opened the page")
+	early.sync()
+
 	alice := openPage(t, browser, url, "alice")
 	alice.login("alice")
+	alice.sees("said before anyone opened the page")
+	alice.until("it marked as history", `[...document.querySelectorAll('#messages .msg.history')].some(e => e.textContent.includes('said before'))`)
 	bob := openPage(t, browser, url, "bob")
 	bob.login("bob")
 

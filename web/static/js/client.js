@@ -5,7 +5,7 @@
 import { parse, build, base64 } from './irc.js';
 
 const wantedCaps = ['server-time', 'echo-message', 'message-tags', 'batch', 'multi-prefix',
-  'away-notify', 'chathistory', 'draft/chathistory', 'draft/event-playback'];
+  'away-notify', 'chathistory', 'draft/chathistory'];
 
 export class Client {
   // handlers: line(msg), status(state, detail), registered(nick),

@@ -29,7 +29,7 @@ function nickColour(nick) {
 
 // messageItem renders one message; onNick(nick) opens a conversation.
 export function messageItem(m, onNick) {
-  const li = el('li', { class: `msg ${m.kind}${m.own ? ' own' : ''}${m.mention ? ' mention' : ''}${m.pending ? ' pending' : ''}`, 'data-id': m.id });
+  const li = el('li', { class: `msg ${m.kind}${m.own ? ' own' : ''}${m.mention ? ' mention' : ''}${m.history ? ' history' : ''}`, 'data-id': m.id });
   li.append(el('time', { datetime: m.time.toISOString(), title: m.time.toLocaleString(), text: timeFormat.format(m.time) }));
   const body = el('div', { class: 'body' });
   if (m.kind === 'system') {
