@@ -37,6 +37,11 @@ func attachStore(world *state.World, st *store.Store) error {
 		return err
 	}
 	world.SetHistoryFloor(floor, stored)
+	waiting, err := st.OfflineCounts()
+	if err != nil {
+		return err
+	}
+	world.LoadOffline(waiting)
 	world.SetHistoryStore(st)
 	st.SetHistoryRetention(world.Config.History.Retention.Duration)
 	st.OnExternalChange = func(snap store.Snapshot) {

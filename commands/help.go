@@ -47,6 +47,7 @@ var helpMore = map[string][]string{
 		"Several people at once: PM bob,carol hello.",
 		"Your copy shows in the conversation with them (irssi, WeeChat with",
 		"clients/chatd.weechat); HexChat says it was sent: /query <nick> there.",
+		"To someone with an account who is offline: kept, and delivered when they log in.",
 	},
 	"CG": {
 		"A group is a channel: CG games makes #games. The name is one word.",
@@ -67,7 +68,14 @@ var helpMore = map[string][]string{
 		"MODE <your nick> -i makes you visible to all.",
 	},
 	"HELP":    {"In irssi, WeeChat and HexChat type /quote HELP: /help is the client's own help."},
-	"PRIVMSG": {"@#channel reaches its operators, +#channel its voiced members and operators (STATUSMSG)."},
+	"PRIVMSG": {
+		"@#channel reaches its operators, +#channel its voiced members and operators (STATUSMSG).",
+		"To someone with an account who is offline: kept, and delivered when they log in.",
+	},
+	"CHATHISTORY": {
+		"Channels you are in, and your own conversations; your client asks for you.",
+		"Clients without it get a channel's last messages when they join.",
+	},
 	"LIST": {
 		"Names, masks (#c*) and !masks, comma-separated; >n and <n: more or fewer than n users;",
 		"C>m, C<m: created more or less than m minutes ago; T>m, T<m: topic set so long ago.",

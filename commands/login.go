@@ -165,6 +165,7 @@ func completeLogin(w *state.World, c *state.Client, acct *state.Account, viaSASL
 	if c.Registered {
 		nickIdentified(w, c)
 		grantAccountOper(w, c)
+		deliverOffline(w, c)
 	}
 }
 

@@ -34,6 +34,9 @@ func nickServCommand(w *state.World, c *state.Client, verb string, args []string
 			reply(h[0] + " - " + h[1])
 		}
 		reply("Clients that support SASL (PLAIN, SCRAM-SHA-256, EXTERNAL) can log in while connecting instead; so can PASS account:password.")
+		if h := w.Config.History; h.Enabled && h.OfflineMessages > 0 {
+			reply("Messages sent to your account while nobody is logged in to it are kept (up to " + strconv.Itoa(h.OfflineMessages) + ") and delivered when you next log in.")
+		}
 	case "REGISTER":
 		nsRegister(w, c, args, reply)
 	case "IDENTIFY", "LOGIN":

@@ -52,8 +52,12 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEch
 	if verb == "PRIVMSG" || verb == "NOTICE" {
 		w.MarkActive(c)
 	}
+	var kept []state.OfflineMessage // for accounts that are offline
 	for _, target := range list {
-		report(relayOne(w, c, verb, target, text, tags, selfEcho))
+		report(relayOne(w, c, verb, target, text, tags, selfEcho, &kept))
+	}
+	if len(kept) > 0 {
+		saveOffline(w, c, kept)
 	}
 	if over != "" {
 		// As hybrid and charybdis do: the first MAXTARGETS targets get the
@@ -64,7 +68,7 @@ func relay(w *state.World, c *state.Client, m *irc.Message, verb string, selfEch
 	return nil
 }
 
-func relayOne(w *state.World, c *state.Client, verb, target, text string, tags irc.Tags, selfEcho bool) error {
+func relayOne(w *state.World, c *state.Client, verb, target, text string, tags irc.Tags, selfEcho bool, kept *[]state.OfflineMessage) error {
 	params := []string{target, text}
 	// A TAGMSG is nothing but tags: it goes only to clients that
 	// negotiated message-tags, the sender's own echo included.
@@ -114,6 +118,9 @@ func relayOne(w *state.World, c *state.Client, verb, target, text string, tags i
 	}
 	to := w.ClientByNick(target)
 	if to == nil {
+		if acct := offlineAccount(w, target); acct != nil && verb == "PRIVMSG" {
+			return keepOffline(w, c, acct, text, tags, selfEcho, kept)
+		}
 		return numeric(irc.ERR_NOSUCHNICK, target, "No such nick/channel")
 	}
 	params[0] = to.Nick

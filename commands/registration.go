@@ -175,6 +175,7 @@ func tryRegister(w *state.World, c *state.Client) error {
 	if lobby := w.Config.Server.Lobby; lobby != "" {
 		sendError(w, c, joinOne(w, c, lobby, ""))
 	}
+	deliverOffline(w, c)
 	return nil
 }
 

@@ -158,13 +158,19 @@ func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry) []byte {
 	return line
 }
 
-// replayStamp is when, as the replay shows it: "14:02" for today, with the
-// weekday before ("Tue 14:02") for an earlier day, in the server's time
-// zone.
+// replayStamp is when, as a replay shows it, in the server's time zone:
+// "14:02" for today, "Tue 14:02" for the six days before, "Mar 3 14:02"
+// before that (a message kept for an offline account may be old).
 func replayStamp(now, when time.Time) string {
 	now, when = now.Local(), when.Local()
-	if y, m, d := when.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+	y, m, d := now.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+	switch {
+	case !when.Before(midnight):
 		return when.Format("15:04")
+	case !when.Before(midnight.AddDate(0, 0, -6)):
+		return when.Format("Mon 15:04")
+	default:
+		return when.Format("Jan 2 15:04")
 	}
-	return when.Format("Mon 15:04")
 }

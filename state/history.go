@@ -122,6 +122,9 @@ type HistoryStore interface {
 	// under prefix (a private "@account " key prefix; "" for none) whose
 	// latest message has lo < ord < hi.
 	QueryTargets(channels []string, prefix string, lo, hi uint64, done func([]HistoryTarget, error)) bool
+	// QueryOffline lists the messages waiting for an account (folded),
+	// oldest first.
+	QueryOffline(account string, done func([]*HistoryEntry, error)) bool
 }
 
 // Keys of history targets. A channel's history is under its folded name.
@@ -178,6 +181,7 @@ type historyState struct {
 	pending  []HistoryRow            // for the store at the next flush
 	dropped  uint64                  // entries not stored because history is off
 	sessions map[ClientID][]string   // a session's conversation keys, dropped when it leaves
+	mail     map[string]*mailbox     // messages waiting for offline accounts (historyoffline.go)
 }
 
 // historyOn reports whether history is recorded.

@@ -26,6 +26,9 @@ func apply(tx *sql.Tx, wr state.Write) error {
 		return affected(tx.Exec(`UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iters = ?, scram_stored = ?, scram_server = ? WHERE name_key = ?`,
 			wr.PasswordHash, wr.Scram.Salt, wr.Scram.Iters, wr.Scram.StoredKey, wr.Scram.ServerKey, wr.Name))
 	case state.DeleteAccount:
+		if err := deletePrivateHistory(tx, wr.Name); err != nil {
+			return err
+		}
 		return affected(tx.Exec(`DELETE FROM accounts WHERE name_key = ?`, wr.Name))
 	case state.SetCert:
 		if !wr.Add {
@@ -35,6 +38,11 @@ func apply(tx *sql.Tx, wr state.Write) error {
 		return uniqueAsExists(err)
 	case state.SaveChannel:
 		return saveChannel(tx, wr.Channel)
+	case state.StoreOffline:
+		return storeOffline(tx, wr)
+	case state.DeliveredOffline:
+		_, err := tx.Exec(`DELETE FROM offline WHERE account = ? AND ord <= ?`, wr.Account, clampOrd(wr.Upto))
+		return err
 	case state.DropChannel:
 		return affected(tx.Exec(`DELETE FROM channels WHERE name_key = ?`, wr.Name))
 	}

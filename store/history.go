@@ -241,3 +241,73 @@ func (s *Store) HistoryStart() (floor uint64, stored map[string]uint64, err erro
 func prefixEnd(prefix string) string {
 	return strings.TrimSuffix(prefix, " ") + "!"
 }
+
+// storeOffline writes messages kept for offline accounts: each in the
+// recipient's conversation and in its waiting list, at once (the sender
+// is told once it is committed).
+func storeOffline(tx *sql.Tx, wr state.StoreOffline) error {
+	totals := map[string]*targetTotals{}
+	for _, m := range wr.Messages {
+		e := m.Entry
+		if _, err := tx.Exec(insertHistory, m.Target, int64(e.Ord), int(e.Kind), e.Account, e.Bot, encodeEntry(e)); err != nil {
+			return fmt.Errorf("store: offline message: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO offline (account, ord, target, sender) VALUES (?, ?, ?, ?)`, m.Account, int64(e.Ord), m.Target, m.Sender); err != nil {
+			if strings.Contains(err.Error(), "FOREIGN KEY") {
+				return fmt.Errorf("%w: account %q", ErrNotFound, m.Account)
+			}
+			return fmt.Errorf("store: offline message: %w", err)
+		}
+		t := totals[m.Target]
+		if t == nil {
+			t = &targetTotals{}
+			totals[m.Target] = t
+		}
+		t.rows++
+		t.lastOrd, t.lastMsg = max(t.lastOrd, e.Ord), max(t.lastMsg, e.Ord)
+	}
+	if err := addTargetTotals(tx, totals); err != nil {
+		return err
+	}
+	maxOrd := uint64(0)
+	for _, m := range wr.Messages {
+		maxOrd = max(maxOrd, m.Entry.Ord)
+	}
+	return raiseOrdMark(tx, maxOrd)
+}
+
+// deletePrivateHistory removes an account's copies of its conversations
+// (its offline messages and read markers go with the account itself).
+func deletePrivateHistory(tx *sql.Tx, account string) error {
+	prefix := "@" + account + " "
+	if _, err := tx.Exec(`DELETE FROM history WHERE target >= ? AND target < ?`, prefix, prefixEnd(prefix)); err != nil {
+		return fmt.Errorf("store: delete private history: %w", err)
+	}
+	if _, err := tx.Exec(`DELETE FROM history_targets WHERE target >= ? AND target < ?`, prefix, prefixEnd(prefix)); err != nil {
+		return fmt.Errorf("store: delete private history: %w", err)
+	}
+	return nil
+}
+
+// OfflineCounts is what waits for each account: folded account → sender
+// party key → messages (state.World.LoadOffline).
+func (s *Store) OfflineCounts() (map[string]map[string]int, error) {
+	rows, err := s.db.Query(`SELECT account, sender, count(*) FROM offline GROUP BY account, sender`)
+	if err != nil {
+		return nil, fmt.Errorf("store: offline counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var acct, sender string
+		var n int
+		if err := rows.Scan(&acct, &sender, &n); err != nil {
+			return nil, fmt.Errorf("store: offline counts: %w", err)
+		}
+		if out[acct] == nil {
+			out[acct] = map[string]int{}
+		}
+		out[acct][sender] = n
+	}
+	return out, rows.Err()
+}

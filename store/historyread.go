@@ -244,3 +244,33 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 		done(out, nil)
 	})
 }
+
+// QueryOffline lists the messages waiting for account, oldest first
+// (state.HistoryStore). They are written at once (StoreOffline), never
+// queued, so the database has them all.
+func (s *Store) QueryOffline(account string, done func([]*state.HistoryEntry, error)) bool {
+	return s.read(func(db *sql.DB) {
+		rows, err := db.Query(`SELECT h.ord, h.kind, h.account, h.bot, h.line FROM offline o
+			JOIN history h ON h.target = o.target AND h.ord = o.ord WHERE o.account = ? ORDER BY o.ord`, account)
+		if err != nil {
+			done(nil, fmt.Errorf("store: offline messages: %w", err))
+			return
+		}
+		defer rows.Close()
+		var out []*state.HistoryEntry
+		for rows.Next() {
+			var ord int64
+			var kind int
+			var acct, line string
+			var bot bool
+			if err := rows.Scan(&ord, &kind, &acct, &bot, &line); err != nil {
+				done(nil, fmt.Errorf("store: offline messages: %w", err))
+				return
+			}
+			if e, err := decodeEntry(ord, kind, acct, bot, line); err == nil {
+				out = append(out, e)
+			}
+		}
+		done(out, rows.Err())
+	})
+}

@@ -1,0 +1,151 @@
+package state
+
+import "gopkg.in/irc.v4"
+
+// Messages to someone who is away. A private message to a registered
+// account with nobody logged in to it is kept for the account (in its copy
+// of the conversation, written to the store at once, and marked as
+// waiting) and delivered when it next logs in. The world counts what
+// waits for each account, by sender, so that a mailbox is capped
+// ([history] offline_messages) and no sender may take more than a share
+// of it.
+
+// OfflineMessage is one message kept for an offline account.
+type OfflineMessage struct {
+	Account string // folded name of the recipient account
+	Target  string // the recipient's conversation key
+	Sender  string // the sender's party key
+	Entry   *HistoryEntry
+}
+
+// StoreOffline keeps messages for offline accounts: each in the history
+// of the recipient's conversation and in its waiting list.
+type StoreOffline struct{ Messages []OfflineMessage }
+
+// DeliveredOffline ends the wait of an account's messages up to Upto
+// (an ord): they were delivered.
+type DeliveredOffline struct {
+	Account string // folded
+	Upto    uint64
+}
+
+func (StoreOffline) isWrite()     {}
+func (DeliveredOffline) isWrite() {}
+
+// mailbox counts the messages waiting for one account.
+type mailbox struct {
+	total    int
+	bySender map[string]int
+}
+
+// LoadOffline sets what waits for each account (folded account → sender
+// party key → count), as the store has it. Call it before Run.
+func (w *World) LoadOffline(counts map[string]map[string]int) {
+	w.history.mail = map[string]*mailbox{}
+	for acct, senders := range counts {
+		box := &mailbox{bySender: map[string]int{}}
+		for s, n := range senders {
+			box.bySender[s] = n
+			box.total += n
+		}
+		w.history.mail[acct] = box
+	}
+}
+
+// OfflineWaiting is how many messages wait for the account.
+func (w *World) OfflineWaiting(account string) int {
+	if box := w.history.mail[Fold(account)]; box != nil {
+		return box.total
+	}
+	return 0
+}
+
+// OfflineShare is the most messages one sender may have waiting for one
+// account: a quarter of the mailbox (at least one).
+func OfflineShare(size int) int { return max(1, size/4) }
+
+// OfflineRoom reports whether from may leave one more message for the
+// account: none when the mailbox holds offline_messages, or from's share
+// of it.
+func (w *World) OfflineRoom(from *Client, account string) (room bool, full bool) {
+	size := w.Config.History.OfflineMessages
+	box := w.history.mail[Fold(account)]
+	if box == nil {
+		return size > 0, false
+	}
+	if box.total >= size {
+		return false, true
+	}
+	return box.bySender[PartyKey(from)] < OfflineShare(size), false
+}
+
+// AccountOnline reports whether anyone is logged in to the account.
+func (w *World) AccountOnline(account string) bool {
+	key := Fold(account)
+	for _, c := range w.clients {
+		if c.Account != "" && Fold(c.Account) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// RelayOffline records from's PRIVMSG m (to the account's name) as sent:
+// from's copy of the conversation like any other, the account's copy to
+// be written with the StoreOffline the caller submits (Persist). It counts
+// the message as waiting until then; the caller gives it back with
+// OfflineFailed if the write fails. The fan-out is from's echo.
+func (w *World) RelayOffline(from *Client, acct *Account, m *irc.Message, tags irc.Tags) (*Fanout, OfflineMessage) {
+	e := w.newEntry(KindMessage, m, tags, from)
+	account := Fold(acct.Name)
+	w.recordConversation(from, ConversationKey(from, account), e)
+	msg := OfflineMessage{Account: account, Target: "@" + account + " " + PartyKey(from), Sender: PartyKey(from), Entry: e}
+	box := w.history.mail[account]
+	if box == nil {
+		if w.history.mail == nil {
+			w.history.mail = map[string]*mailbox{}
+		}
+		box = &mailbox{bySender: map[string]int{}}
+		w.history.mail[account] = box
+	}
+	box.total++
+	box.bySender[msg.Sender]++
+	// The account's copy goes to the store alone: memory no longer knows
+	// all of that conversation.
+	if r := w.history.private[msg.Target]; r != nil {
+		r.forget(e.Ord)
+	}
+	if w.history.stored == nil {
+		w.history.stored = map[string]uint64{}
+	}
+	w.history.stored[msg.Target] = max(w.history.stored[msg.Target], e.Ord)
+	return w.entryFanout(e, nil), msg
+}
+
+// OfflineFailed gives back the room of messages that could not be kept.
+func (w *World) OfflineFailed(msgs []OfflineMessage) {
+	for _, m := range msgs {
+		if box := w.history.mail[m.Account]; box != nil {
+			box.total--
+			box.bySender[m.Sender]--
+		}
+	}
+}
+
+// OfflineDelivered empties the account's mailbox in memory (the caller
+// submits DeliveredOffline).
+func (w *World) OfflineDelivered(account string) { delete(w.history.mail, Fold(account)) }
+
+// ReadOffline fetches what waits for the account, oldest first, and
+// calls then with it as an event of its own; nothing when nothing waits.
+func (w *World) ReadOffline(account string, then func(w *World, entries []*HistoryEntry, err error)) {
+	if w.OfflineWaiting(account) == 0 || w.history.store == nil {
+		return
+	}
+	ok := w.history.store.QueryOffline(Fold(account), func(list []*HistoryEntry, err error) {
+		w.Later(func(w *World) { then(w, list, err) })
+	})
+	if !ok {
+		then(w, nil, ErrHistoryBusy)
+	}
+}
