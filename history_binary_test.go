@@ -11,7 +11,7 @@ import (
 // History through the real binary and its store file: what a graceful
 // shutdown keeps, what a kill -9 may lose (at most the last commit
 // interval, README §History), and messages kept for an offline account
-// across a restart.
+// and read markers across a restart.
 
 // historyClient registers nick with the caps history tests use.
 func historyClient(t *testing.T, addr, nick string) *rawClient {
@@ -60,6 +60,8 @@ func TestBinaryHistorySurvivesRestart(t *testing.T) {
 	bob.expect("welcome", hasNumeric("001"))
 	bob.send("REGISTER bob * password123")
 	bob.expect("REGISTER SUCCESS", func(l string) bool { return strings.Contains(l, "REGISTER SUCCESS") })
+	bob.send("MARKREAD #keep timestamp=2020-01-02T03:04:05.678Z")
+	bob.expect("MARKREAD", func(l string) bool { return strings.Contains(l, " MARKREAD #keep timestamp=") })
 	bob.send("QUIT")
 	bob.expectClosed()
 	alice.send("PRIVMSG bob :while you were out")
@@ -82,6 +84,9 @@ func TestBinaryHistorySurvivesRestart(t *testing.T) {
 	if !strings.HasPrefix(l, ":alice!alice@") || !strings.Contains(l, " PRIVMSG bob :[") {
 		t.Fatalf("kept message delivered as %q", l)
 	}
+	// and finds his read marker where he left it.
+	bob.send("MARKREAD #keep")
+	bob.expect("the marker", func(l string) bool { return strings.HasSuffix(l, " MARKREAD #keep timestamp=2020-01-02T03:04:05.678Z") })
 }
 
 // After kill -9 at most the last commit interval is lost: every message

@@ -42,6 +42,11 @@ func attachStore(world *state.World, st *store.Store) error {
 		return err
 	}
 	world.LoadOffline(waiting)
+	markers, err := st.ReadMarkers()
+	if err != nil {
+		return err
+	}
+	world.LoadReadMarkers(markers)
 	world.SetHistoryStore(st)
 	st.SetHistoryRetention(world.Config.History.Retention.Duration)
 	st.OnExternalChange = func(snap store.Snapshot) {

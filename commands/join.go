@@ -114,6 +114,7 @@ func joinOne(w *state.World, c *state.Client, name, key string) error {
 	}
 	w.UseInvite(ch, c)
 	w.JoinChannel(ch, c, status)
+	joinMarker(w, c, ch)
 	if ch.Topic != "" {
 		sendTopic(w, c, ch)
 	}

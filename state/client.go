@@ -185,6 +185,9 @@ const (
 	// CapEventPlayback is draft/event-playback: history batches carry
 	// JOIN, PART, QUIT, KICK, MODE, TOPIC, NICK and TAGMSG too.
 	CapEventPlayback
+	// CapReadMarker is draft/read-marker: MARKREAD, and the marker of a
+	// channel after each JOIN.
+	CapReadMarker
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -213,6 +216,7 @@ var capabilities = []struct {
 	{CapAccountRegistration, "draft/account-registration"},
 	{CapChatHistory, "draft/chathistory"},
 	{CapEventPlayback, "draft/event-playback"},
+	{CapReadMarker, "draft/read-marker"},
 	{CapDraftExtendedMonitor, "draft/extended-monitor"},
 	{CapPreAway, "draft/pre-away"},
 	{CapSASL, "sasl"},

@@ -182,6 +182,9 @@ type historyState struct {
 	dropped  uint64                  // entries not stored because history is off
 	sessions map[ClientID][]string   // a session's conversation keys, dropped when it leaves
 	mail     map[string]*mailbox     // messages waiting for offline accounts (historyoffline.go)
+
+	markers        map[string]map[string]time.Time   // read markers by account (readmarker.go)
+	sessionMarkers map[ClientID]map[string]time.Time // and by session, without an account
 }
 
 // historyOn reports whether history is recorded.

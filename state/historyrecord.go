@@ -149,6 +149,7 @@ func (w *World) recordConversation(owner *Client, key string, e *HistoryEntry) {
 // forgetSession drops the conversations c kept without an account: they
 // die with the session.
 func (w *World) forgetSession(c *Client) {
+	w.forgetSessionMarkers(c)
 	h := &w.history
 	for _, key := range h.sessions[c.ID] {
 		delete(h.private, key)

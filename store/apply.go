@@ -43,6 +43,13 @@ func apply(tx *sql.Tx, wr state.Write) error {
 	case state.DeliveredOffline:
 		_, err := tx.Exec(`DELETE FROM offline WHERE account = ? AND ord <= ?`, wr.Account, clampOrd(wr.Upto))
 		return err
+	case state.SetReadMarker:
+		_, err := tx.Exec(`INSERT INTO read_markers (account, target, time) VALUES (?, ?, ?)
+			ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)`, wr.Account, wr.Target, wr.Time.UnixMilli())
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return fmt.Errorf("%w: account %q", ErrNotFound, wr.Account)
+		}
+		return err
 	case state.DropChannel:
 		return affected(tx.Exec(`DELETE FROM channels WHERE name_key = ?`, wr.Name))
 	}

@@ -311,3 +311,26 @@ func (s *Store) OfflineCounts() (map[string]map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// ReadMarkers is every account's read markers: folded account → folded
+// target → time (state.World.LoadReadMarkers).
+func (s *Store) ReadMarkers() (map[string]map[string]time.Time, error) {
+	rows, err := s.db.Query(`SELECT account, target, time FROM read_markers`)
+	if err != nil {
+		return nil, fmt.Errorf("store: read markers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]time.Time{}
+	for rows.Next() {
+		var acct, target string
+		var ms int64
+		if err := rows.Scan(&acct, &target, &ms); err != nil {
+			return nil, fmt.Errorf("store: read markers: %w", err)
+		}
+		if out[acct] == nil {
+			out[acct] = map[string]time.Time{}
+		}
+		out[acct][target] = time.UnixMilli(ms)
+	}
+	return out, rows.Err()
+}
