@@ -418,7 +418,7 @@ func TestMOTDLines(t *testing.T) {
 	}
 	// The default MOTD says how to reach the server's HELP (a client's own
 	// /help is not it).
-	if got := Default().MOTDLines(); len(got) != 6 || got[0] != "Welcome to the chat :)" || !strings.Contains(got[2], "/quote HELP") {
+	if got := Default().MOTDLines(); len(got) != 7 || got[0] != "Welcome to the chat :)" || !strings.Contains(got[2], "/quote HELP") {
 		t.Errorf("default MOTDLines() = %q", got)
 	}
 }
