@@ -67,7 +67,7 @@ var helpMore = map[string][]string{
 		"only to those who share a group with them, and counted for everyone.",
 		"MODE <your nick> -i makes you visible to all.",
 	},
-	"HELP":    {"In irssi, WeeChat and HexChat type /quote HELP: /help is the client's own help."},
+	"HELP": {"In irssi, WeeChat and HexChat type /quote HELP: /help is the client's own help."},
 	"PRIVMSG": {
 		"@#channel reaches its operators, +#channel its voiced members and operators (STATUSMSG).",
 		"To someone with an account who is offline: kept, and delivered when they log in.",
