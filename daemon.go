@@ -37,6 +37,7 @@ type daemon struct {
 	storeDone chan struct{}
 	tune      func(*state.World) // withWorldTuning
 	stopHook  func()             // withStopHook
+	beforeRun func(*state.World) // withBeforeRun
 }
 
 // withStopHook calls fn in the middle of stop, after the world has shut
@@ -61,6 +62,10 @@ func withStore(st *store.Store) daemonOption { return func(d *daemon) { d.store 
 // withWorldTuning calls fn on the world before it runs (tests: cheaper
 // password hashing, short nick-reservation timeouts).
 func withWorldTuning(fn func(*state.World)) daemonOption { return func(d *daemon) { d.tune = fn } }
+
+// withBeforeRun calls fn on the world once it is loaded, just before it
+// runs (tests: recording its log for a replay).
+func withBeforeRun(fn func(*state.World)) daemonOption { return func(d *daemon) { d.beforeRun = fn } }
 
 // withIdleHandOff sets how long a connection stays quiet before its reader
 // moves to a fresh goroutine (ircd.DefaultIdleHandOff otherwise).
@@ -137,6 +142,9 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 	ctx, cancel := context.WithCancel(context.Background())
 	d.world, d.srv, d.cancel = world, srv, cancel
 	d.storeDone = make(chan struct{})
+	if d.beforeRun != nil {
+		d.beforeRun(world)
+	}
 	go func() { d.store.Run(); close(d.storeDone) }()
 	go func() { world.Run(); close(d.worldDone) }()
 	go func() { srv.Serve(ctx); close(d.serveDone) }()

@@ -35,16 +35,18 @@ func startTestDaemonTuned(t testing.TB, serverTOML, rawTOML []string, tune func(
 	if testing.Verbose() {
 		logOut = os.Stderr
 	}
+	rec := &recording{}
 	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(logOut, nil)), withIdleHandOff(0), withWorldTuning(func(w *state.World) {
 		cheapPasswords(w)
 		if tune != nil {
 			tune(w)
 		}
-	}))
+	}), withBeforeRun(rec.start(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(d.stop)
+	recordings.Store(d, rec)
+	t.Cleanup(func() { recordings.Delete(d); d.stop() })
 	return d, cfg.Server.Lobby
 }
 

@@ -125,7 +125,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			running = false
 		case <-hup:
 			log.Info("SIGHUP: reloading config", "path", *configPath)
-			d.Reload(nil) // logs "config reloaded" or why nothing changed
+			d.Reload() // logs "config reloaded" or why nothing changed
 		}
 	}
 	log.Info("shutting down")

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"chatd/state"
 )
 
 // TestMetricsMoveUnderLoad: while a TCP client and a WebSocket client
@@ -164,9 +163,7 @@ func TestWebListenersFollowRehash(t *testing.T) {
 	w.register("w")
 
 	write(second)
-	done := make(chan error, 1)
-	d.Reload(func(_ *state.World, err error) { done <- err })
-	if err := <-done; err != nil {
+	if _, err := d.Prepare(); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
 	if got := getStatus(t, "http://"+second+"/"); got != http.StatusOK {

@@ -6,7 +6,6 @@ import (
 
 	"chatd/commands"
 	"chatd/conf"
-	"chatd/state"
 )
 
 // Config reloads (REHASH, SIGHUP). The daemon is the world's
@@ -19,30 +18,31 @@ import (
 // ConfigPath is the file REHASH re-reads.
 func (d *daemon) ConfigPath() string { return d.configPath }
 
-// Reload re-reads the config file in the background and logs the outcome;
-// done, if not nil, is then called on the state goroutine.
-func (d *daemon) Reload(done func(w *state.World, err error)) {
+// Reload re-reads the config file in the background (SIGHUP) and logs the
+// outcome; the world takes the new config as an event of its log.
+func (d *daemon) Reload() {
 	go func() {
-		d.reloadMu.Lock()
-		defer d.reloadMu.Unlock()
-		cfg, err := d.prepareReload()
+		cfg, err := d.Prepare()
 		if err != nil {
-			d.log.Error("config reload failed; nothing changed", "path", d.configPath, "err", err)
-			if done != nil {
-				d.world.Post(func(w *state.World) { done(w, err) })
-			}
 			return
 		}
-		// Posted under reloadMu, so reloads reach the world in order.
-		d.world.Post(func(w *state.World) {
-			w.ApplyConfig(cfg)
-			d.store.SetHistoryRetention(cfg.History.Retention.Duration)
-			d.log.Info("config reloaded", "path", d.configPath)
-			if done != nil {
-				done(w, nil)
-			}
-		})
+		d.world.ChangeConfig(cfg)
+		d.log.Info("config reloaded", "path", d.configPath)
 	}()
+}
+
+// Prepare reads the file and puts the network side's part in force; the
+// world's part follows as a ConfigChange. One reload at a time.
+func (d *daemon) Prepare() (*conf.Config, error) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	cfg, err := d.prepareReload()
+	if err != nil {
+		d.log.Error("config reload failed; nothing changed", "path", d.configPath, "err", err)
+		return nil, err
+	}
+	d.store.SetHistoryRetention(cfg.History.Retention.Duration)
+	return cfg, nil
 }
 
 // prepareReload loads and validates the file and puts it in force on the

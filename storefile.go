@@ -50,10 +50,7 @@ func attachStore(world *state.World, st *store.Store) error {
 	world.SetHistoryStore(st)
 	st.SetHistoryRetention(world.Config.History.Retention.Duration)
 	st.OnExternalChange = func(snap store.Snapshot) {
-		world.Post(func(w *state.World) {
-			w.ReplaceAccounts(snap.Accounts)
-			w.ReplaceChannels(snap.Channels)
-		})
+		world.StoreChanged(snap.Accounts, snap.Channels)
 	}
 	return nil
 }

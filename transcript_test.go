@@ -138,6 +138,7 @@ func runTranscript(t *testing.T, file string) {
 			r.fatalf("%s received unexpected lines: %q", c.name, c.pending)
 		}
 	}
+	checkReplay(t, d)
 }
 
 var transcriptLine = regexp.MustCompile(`^([A-Za-z0-9_]+)([<>!]) ?(.*)$`)

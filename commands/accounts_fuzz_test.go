@@ -40,17 +40,29 @@ func (p *panicWatch) Handle(_ context.Context, r slog.Record) error {
 func (p *panicWatch) WithAttrs([]slog.Attr) slog.Handler { return p }
 func (p *panicWatch) WithGroup(string) slog.Handler      { return p }
 
-// recordingOutbox keeps the longest line it was given.
+// recordingOutbox keeps the longest line it was given, and says when a
+// PONG or the end of the connection comes.
 type recordingOutbox struct {
 	countingOutbox
 	mu      sync.Mutex
 	longest int
+	pongs   chan struct{}
+}
+
+func newRecordingOutbox() *recordingOutbox {
+	return &recordingOutbox{pongs: make(chan struct{}, 64)}
 }
 
 func (o *recordingOutbox) Enqueue(line []byte) bool {
 	o.mu.Lock()
 	o.longest = max(o.longest, len(line))
 	o.mu.Unlock()
+	if strings.Contains(string(line), " PONG ") || strings.HasPrefix(string(line), "ERROR ") {
+		select {
+		case o.pongs <- struct{}{}:
+		default:
+		}
+	}
 	return true
 }
 
@@ -67,7 +79,7 @@ func accountWorld(t *testing.T) (*state.World, *panicWatch, []*recordingOutbox) 
 	w.LoadAccounts(nil)
 	go w.Run()
 	t.Cleanup(func() { w.Shutdown("bye") })
-	outs := []*recordingOutbox{{}, {}}
+	outs := []*recordingOutbox{newRecordingOutbox(), newRecordingOutbox()}
 	for i, o := range outs {
 		w.Connect(state.ClientID(i+1), o, netip.MustParseAddr("127.0.0.1"), false)
 	}
@@ -95,14 +107,22 @@ func accountWorld(t *testing.T) (*state.World, *panicWatch, []*recordingOutbox) 
 	return w, watch, outs
 }
 
-// sync waits until the world has handled everything sent so far, and the
-// results of the slow work they started (each client is held meanwhile,
-// so a PING answered means its earlier lines are done).
-func syncWorld(w *state.World, ids ...int) {
+// syncWorld waits until the world has handled everything the clients
+// sent so far, and the results of the slow work they started: each
+// client is held meanwhile, so its PONG means its earlier lines are done
+// (or its ERROR that it has gone).
+func syncWorld(t *testing.T, w *state.World, outs []*recordingOutbox, ids ...int) {
+	t.Helper()
 	for _, id := range ids {
 		w.Line(state.ClientID(id), irc.MustParseMessage("PING sync"))
 	}
-	w.Call(func(*state.World) {})
+	for _, id := range ids {
+		select {
+		case <-outs[id-1].pongs:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("client %d: no PONG within 10 s", id)
+		}
+	}
 }
 
 func checkWorld(t *testing.T, watch *panicWatch, outs []*recordingOutbox) {
@@ -159,7 +179,7 @@ func FuzzAuthenticate(f *testing.F) {
 			}
 			w.Line(2, &irc.Message{Command: "AUTHENTICATE", Params: []string{safeParam(line)}})
 		}
-		syncWorld(w, 1, 2)
+		syncWorld(t, w, outs, 1, 2)
 		checkWorld(t, watch, outs)
 	})
 }
@@ -191,7 +211,7 @@ func FuzzServices(f *testing.F) {
 		for id := 1; id <= 2; id++ {
 			w.Line(state.ClientID(id), &irc.Message{Command: "PRIVMSG", Params: []string{service, text}})
 		}
-		syncWorld(w, 1, 2)
+		syncWorld(t, w, outs, 1, 2)
 		checkWorld(t, watch, outs)
 	})
 }

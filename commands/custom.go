@@ -2,7 +2,6 @@ package commands
 
 import (
 	"strings"
-	"time"
 
 	"chatd/conf"
 	"chatd/state"
@@ -49,7 +48,7 @@ func runCustom(w *state.World, c *state.Client, m *irc.Message, cmd *conf.Comman
 		if err := checkLineLength(msg); err != nil {
 			return err
 		}
-		c.LastActive = time.Now()
+		w.MarkActive(c)
 		out := w.NewRelay(msg, clientTags(m.Tags))
 		out.ToChannel(ch, c, 0)
 		if ch.Membership(c) != nil {
@@ -67,7 +66,7 @@ func runCustom(w *state.World, c *state.Client, m *irc.Message, cmd *conf.Comman
 	if err := checkLineLength(msg); err != nil {
 		return err
 	}
-	c.LastActive = time.Now()
+	w.MarkActive(c)
 	out := w.NewRelay(msg, clientTags(m.Tags))
 	out.To(to)
 	if to != c {

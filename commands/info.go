@@ -2,7 +2,6 @@ package commands
 
 import (
 	"strings"
-	"time"
 
 	"chatd/state"
 
@@ -44,7 +43,7 @@ func handleTime(w *state.World, c *state.Client, m *irc.Message) error {
 	if err := checkServerTarget(w, m.Param(0), false); err != nil {
 		return err
 	}
-	w.Numeric(c, irc.RPL_TIME, w.Config.Server.Name, time.Now().Format("Monday January 2 2006 -- 15:04:05 -07:00"))
+	w.Numeric(c, irc.RPL_TIME, w.Config.Server.Name, w.Now().Format("Monday January 2 2006 -- 15:04:05 -07:00"))
 	return nil
 }
 

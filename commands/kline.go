@@ -42,7 +42,7 @@ func handleKline(w *state.World, c *state.Client, m *irc.Message) error {
 	if len(params) >= 2 && params[1] != "" {
 		reason = truncateUTF8(params[1], w.Config.Limits.KickLength)
 	}
-	now := time.Now()
+	now := w.Now()
 	k := state.Kline{Mask: mask, Reason: reason, SetBy: c.Nick, SetAt: now}
 	if dur > 0 {
 		k.Expires = now.Add(dur)

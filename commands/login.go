@@ -2,6 +2,7 @@ package commands
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -40,9 +41,38 @@ func accountsOf(w *state.World) *accountsCtl {
 	ac, ok := w.Services.(*accountsCtl)
 	if !ok {
 		ac = newAccountsCtl(w.PasswordFailDelay)
+		if data := w.RestoredServices(); data != nil {
+			if err := ac.loadState(data); err != nil {
+				w.Log.Error("restoring login throttles from a snapshot", "err", err)
+			}
+		}
 		w.Services = ac
 	}
 	return ac
+}
+
+// accountsState is the part of accountsCtl that is world state, as a
+// snapshot keeps it: the throttles decide who may try a password, so
+// every node must hold the same. The hashing bound and the secret of
+// fakeScram are the node's own.
+type accountsState struct {
+	Logins passcheck.ThrottleState `json:"logins"`
+	Oper   passcheck.ThrottleState `json:"oper"`
+}
+
+// SaveState implements state.ServiceState.
+func (ac *accountsCtl) SaveState() ([]byte, error) {
+	return json.Marshal(accountsState{Logins: ac.logins.State(), Oper: ac.oper.State()})
+}
+
+func (ac *accountsCtl) loadState(data []byte) error {
+	var s accountsState
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("accounts state: %w", err)
+	}
+	ac.logins.SetState(s.Logins)
+	ac.oper.SetState(s.Oper)
+	return nil
 }
 
 func newAccountsCtl(failDelay time.Duration) *accountsCtl {

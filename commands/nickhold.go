@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"time"
-
 	"chatd/conf"
 	"chatd/state"
 
@@ -56,16 +54,14 @@ func checkNickReservation(w *state.World, c *state.Client) {
 	gen := w.NextTimer()
 	c.Auth.NickTimer = gen
 	nick := c.Nick
-	time.AfterFunc(timeout, func() {
-		w.Later(func(w *state.World) {
-			if c.Gone() || c.Auth.NickTimer != gen || state.Fold(c.Nick) != state.Fold(nick) || reservedBy(w, c, nick) == nil {
-				return
-			}
-			c.Auth.NickTimer = 0
-			guest := w.GuestNick()
-			servNotice(w, c, nickServ, "You did not identify for "+nick+"; your nick is now "+guest+".")
-			w.ChangeNick(c, guest)
-		})
+	w.After(c, timeout, func(w *state.World) {
+		if c.Gone() || c.Auth.NickTimer != gen || state.Fold(c.Nick) != state.Fold(nick) || reservedBy(w, c, nick) == nil {
+			return
+		}
+		c.Auth.NickTimer = 0
+		guest := w.GuestNick()
+		servNotice(w, c, nickServ, "You did not identify for "+nick+"; your nick is now "+guest+".")
+		w.ChangeNick(c, guest)
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"chatd/passcheck"
 	"chatd/state"
 )
 
@@ -179,31 +178,26 @@ func nsSet(w *state.World, c *state.Client, args []string, reply func(string)) {
 	ac, cost, name := accountsOf(w), passwordCost(w), c.Account
 	w.Hold(c)
 	c.Auth.Busy = true
-	go func() {
-		var hash string
-		var scram state.ScramCredentials
-		var err error
-		ac.hashes.Run(passcheck.Clean, func() { hash, scram, err = HashPassword(password, cost) })
-		w.Post(func(w *state.World) {
-			if err != nil {
-				finishHeld(w, c, func() { reply("Your password could not be changed; try again later.") })
-				return
+	w.Offload(c, func() []byte { return hashOffloaded(ac, password, cost) }, func(w *state.World, result []byte) {
+		hash, scram, err := hashed(result)
+		if err != nil {
+			finishHeld(w, c, func() { reply("Your password could not be changed; try again later.") })
+			return
+		}
+		w.Persist(state.SetPassword{Name: state.Fold(name), PasswordHash: hash, Scram: scram}, func(w *state.World, err error) {
+			if err == nil {
+				w.SetAccountPassword(name, hash, scram)
+				w.Log.Info("password changed", "account", name)
 			}
-			w.Persist(state.SetPassword{Name: state.Fold(name), PasswordHash: hash, Scram: scram}, func(w *state.World, err error) {
-				if err == nil {
-					w.SetAccountPassword(name, hash, scram)
-					w.Log.Info("password changed", "account", name)
+			finishHeld(w, c, func() {
+				if err != nil {
+					reply("Your password could not be saved; try again later.")
+					return
 				}
-				finishHeld(w, c, func() {
-					if err != nil {
-						reply("Your password could not be saved; try again later.")
-						return
-					}
-					reply("Your password has been changed.")
-				})
+				reply("Your password has been changed.")
 			})
 		})
-	}()
+	})
 }
 
 // validFingerprint accepts a SHA-256 fingerprint in hex, with or without

@@ -91,7 +91,7 @@ func deliverOffline(w *state.World, c *state.Client) {
 		markDelivered(w, account, w.LastOrd())
 		return
 	}
-	w.ReadOffline(account, func(w *state.World, entries []*state.HistoryEntry, err error) {
+	w.ReadOffline(c, account, func(w *state.World, entries []*state.HistoryEntry, err error) {
 		if err != nil {
 			w.Log.Error("offline messages", "account", account, "err", err)
 			return

@@ -5,9 +5,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 
+	"chatd/passcheck"
 	"chatd/state"
 
 	"github.com/xdg-go/scram"
@@ -118,4 +122,42 @@ func fakeScram(secret []byte, name string) scram.StoredCredentials {
 		StoredKey:  derive("stored"),
 		ServerKey:  derive("server"),
 	}
+}
+
+// hashedPassword is what hashing a new password gives, as the log carries
+// it from the client's node to every node (World.Offload): the hash and
+// credentials, never the password.
+type hashedPassword struct {
+	Hash  string                 `json:"hash,omitempty"`
+	Scram state.ScramCredentials `json:"scram"`
+	Err   string                 `json:"err,omitempty"`
+}
+
+// hashOffloaded hashes password within the server-wide bound on hashing,
+// for World.Offload.
+func hashOffloaded(ac *accountsCtl, password string, cost int) []byte {
+	var h hashedPassword
+	var err error
+	ac.hashes.Run(passcheck.Clean, func() { h.Hash, h.Scram, err = HashPassword(password, cost) })
+	if err != nil {
+		h = hashedPassword{Err: err.Error()}
+	}
+	data, _ := json.Marshal(h)
+	return data
+}
+
+// hashed decodes hashOffloaded's result; a nil result (the client's node
+// failed before it was in the log) is an error.
+func hashed(result []byte) (string, state.ScramCredentials, error) {
+	if result == nil {
+		return "", state.ScramCredentials{}, errors.New("the password was being hashed on a node that failed")
+	}
+	var h hashedPassword
+	if err := json.Unmarshal(result, &h); err != nil {
+		return "", state.ScramCredentials{}, fmt.Errorf("hashed password: %w", err)
+	}
+	if h.Err != "" {
+		return "", state.ScramCredentials{}, errors.New(h.Err)
+	}
+	return h.Hash, h.Scram, nil
 }

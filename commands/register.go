@@ -3,7 +3,6 @@ package commands
 import (
 	"strings"
 
-	"chatd/passcheck"
 	"chatd/state"
 
 	"gopkg.in/irc.v4"
@@ -80,32 +79,27 @@ func createAccount(w *state.World, c *state.Client, name, email, password string
 	w.ReserveAccountName(name)
 	w.Hold(c)
 	c.Auth.Busy = true
-	go func() {
-		var hash string
-		var scram state.ScramCredentials
-		var err error
-		ac.hashes.Run(passcheck.Clean, func() { hash, scram, err = HashPassword(password, cost) })
-		w.Post(func(w *state.World) {
+	w.Offload(c, func() []byte { return hashOffloaded(ac, password, cost) }, func(w *state.World, result []byte) {
+		hash, scram, err := hashed(result)
+		if err != nil {
+			w.UnreserveAccountName(name)
+			w.Log.Error("hashing a new password", "err", err)
+			finishHeld(w, c, func() { done(w, nil, err) })
+			return
+		}
+		acct := state.Account{Name: name, Email: email, PasswordHash: hash, Scram: scram, Created: w.Now()}
+		w.Persist(state.CreateAccount{Account: acct}, func(w *state.World, err error) {
 			if err != nil {
 				w.UnreserveAccountName(name)
-				w.Log.Error("hashing a new password", "err", err)
+				w.Log.Error("account not saved", "account", name, "err", err)
 				finishHeld(w, c, func() { done(w, nil, err) })
 				return
 			}
-			acct := state.Account{Name: name, Email: email, PasswordHash: hash, Scram: scram, Created: w.Now()}
-			w.Persist(state.CreateAccount{Account: acct}, func(w *state.World, err error) {
-				if err != nil {
-					w.UnreserveAccountName(name)
-					w.Log.Error("account not saved", "account", name, "err", err)
-					finishHeld(w, c, func() { done(w, nil, err) })
-					return
-				}
-				w.AddAccount(acct)
-				w.Log.Info("account registered", "account", name, "by", c.Nick, "host", c.Host)
-				finishHeld(w, c, func() { done(w, w.Account(name), nil) })
-			})
+			w.AddAccount(acct)
+			w.Log.Info("account registered", "account", name, "by", c.Nick, "host", c.Host)
+			finishHeld(w, c, func() { done(w, w.Account(name), nil) })
 		})
-	}()
+	})
 }
 
 // finishHeld runs fn as the rest of the line that held c for an account

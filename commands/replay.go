@@ -49,7 +49,7 @@ func replayJoin(w *state.World, c *state.Client, ch *state.Channel) {
 		rg.Lo--
 	}
 	inline := true
-	w.ReadHistoryLater([]state.HistoryRange{rg}, func(w *state.World, res [][]*state.HistoryEntry, err error) {
+	w.ReadHistoryLater(c, []state.HistoryRange{rg}, func(w *state.World, res [][]*state.HistoryEntry, err error) {
 		if err != nil {
 			w.Log.Warn("replay on join", "channel", ch.Name, "err", err)
 			return

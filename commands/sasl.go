@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 
 	"chatd/state"
@@ -143,61 +144,130 @@ func saslExternal(w *state.World, c *state.Client, resp []byte) {
 	}
 }
 
-// saslScram runs SCRAM-SHA-256 (RFC 5802, 7677) with github.com/xdg-go/scram
-// on the state goroutine: the server's side is a few HMACs, no slow hash.
+// saslScram runs SCRAM-SHA-256 (RFC 5802, 7677) with github.com/xdg-go/scram.
 // The exchange: client-first, server-first, client-final, server-final,
 // then an empty response from the client, answered with 900 and 903.
+//
+// The server's side holds a random nonce, so it runs on the client's own
+// node only, in the work of World.Offload (a few HMACs); what the log
+// carries to every node is each step's outcome (the server's message,
+// whether the proof was valid, the account), so every node decides the
+// login alike. The client is held during each step.
 func saslScram(w *state.World, c *state.Client, ex *state.SASLExchange, resp []byte) {
 	ac := accountsOf(w)
-	conv, _ := ex.Conv.(*scram.ServerConversation)
-	switch {
-	case conv == nil:
+	msg := string(resp)
+	switch ex.Step {
+	case 0:
 		name := scramUsername(resp)
 		if why := ac.throttled(w, c, name); why != "" {
 			saslFailed(w, c, why)
 			return
 		}
-		server, err := scram.SHA256.NewServer(func(user string) (scram.StoredCredentials, error) {
-			acct := w.Account(user)
-			if acct == nil || acct.Scram.StoredKey == nil {
-				return fakeScram(ac.secret, user), nil
+		creds, known := scramCredentials(w, name)
+		secret := ac.secret
+		conv := &scramConv{}
+		ex.Conv, ex.Step = conv, 1
+		w.Hold(c)
+		w.Offload(c, func() []byte {
+			server, err := scram.SHA256.NewServer(func(user string) (scram.StoredCredentials, error) {
+				if known && user == name {
+					return creds, nil
+				}
+				return fakeScram(secret, user), nil
+			})
+			if err != nil {
+				return scramOutcome(scramStep{Err: true})
 			}
-			s := acct.Scram
-			return scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: string(s.Salt), Iters: s.Iters}, StoredKey: s.StoredKey, ServerKey: s.ServerKey}, nil
+			conv.server = server.NewConversation()
+			out, err := conv.server.Step(msg)
+			return scramOutcome(scramStep{Out: out, Err: err != nil})
+		}, func(w *state.World, result []byte) {
+			st := parseScramStep(result)
+			w.Resume(c, func() {
+				switch {
+				case c.Auth.SASL != ex:
+				case st.Err:
+					saslFailed(w, c, "malformed SCRAM message")
+				default:
+					sendAuthenticate(w, c, []byte(st.Out))
+				}
+			})
 		})
-		if err != nil {
-			saslFailed(w, c, "")
-			return
-		}
-		conv = server.NewConversation()
-		out, err := conv.Step(string(resp))
-		if err != nil {
-			saslFailed(w, c, "malformed SCRAM message")
-			return
-		}
-		ex.Conv = conv
-		sendAuthenticate(w, c, []byte(out))
-	case !conv.Done():
-		out, err := conv.Step(string(resp))
-		name := conv.Username()
-		if err != nil || !conv.Valid() || w.Account(name) == nil {
-			ac.failed(w, c, name, "SASL SCRAM-SHA-256")
-			saslFailed(w, c, "Invalid account name or password")
-			return
-		}
-		if authz := conv.AuthzID(); authz != "" && state.Fold(authz) != state.Fold(name) {
-			saslFailed(w, c, "authorization identity must be empty or the account itself")
-			return
-		}
-		sendAuthenticate(w, c, []byte(out))
+	case 1:
+		conv, _ := ex.Conv.(*scramConv)
+		ex.Step = 2
+		w.Hold(c)
+		w.Offload(c, func() []byte {
+			if conv == nil || conv.server == nil {
+				return scramOutcome(scramStep{Err: true})
+			}
+			out, err := conv.server.Step(msg)
+			return scramOutcome(scramStep{Out: out, Err: err != nil, Valid: conv.server.Valid(), User: conv.server.Username(), Authz: conv.server.AuthzID()})
+		}, func(w *state.World, result []byte) {
+			st := parseScramStep(result)
+			w.Resume(c, func() {
+				switch {
+				case c.Auth.SASL != ex:
+				case st.Err || !st.Valid || w.Account(st.User) == nil:
+					ac.failed(w, c, st.User, "SASL SCRAM-SHA-256")
+					saslFailed(w, c, "Invalid account name or password")
+				case st.Authz != "" && state.Fold(st.Authz) != state.Fold(st.User):
+					saslFailed(w, c, "authorization identity must be empty or the account itself")
+				default:
+					ex.User = st.User
+					sendAuthenticate(w, c, []byte(st.Out))
+				}
+			})
+		})
 	default:
-		acct := w.Account(conv.Username())
+		acct := w.Account(ex.User)
 		if len(resp) != 0 || acct == nil {
 			saslFailed(w, c, "")
 			return
 		}
 		saslSucceeded(w, c, acct)
 	}
+}
+
+// scramConv is the server's side of one SCRAM exchange. It exists on
+// every node, but only the client's own node's Offload work fills and
+// uses it, one step after the other (the client is held meanwhile); the
+// state goroutine never looks inside.
+type scramConv struct{ server *scram.ServerConversation }
+
+// scramCredentials are the stored credentials of account name, if it has
+// them; looked up on the state goroutine, before the exchange's work.
+func scramCredentials(w *state.World, name string) (scram.StoredCredentials, bool) {
+	acct := w.Account(name)
+	if acct == nil || acct.Scram.StoredKey == nil {
+		return scram.StoredCredentials{}, false
+	}
+	s := acct.Scram
+	return scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: string(s.Salt), Iters: s.Iters}, StoredKey: s.StoredKey, ServerKey: s.ServerKey}, true
+}
+
+// scramStep is one step's outcome as the log carries it.
+type scramStep struct {
+	Out   string `json:"out,omitempty"`
+	Err   bool   `json:"err,omitempty"`
+	Valid bool   `json:"valid,omitempty"`
+	User  string `json:"user,omitempty"`
+	Authz string `json:"authz,omitempty"`
+}
+
+func scramOutcome(st scramStep) []byte {
+	data, _ := json.Marshal(st)
+	return data
+}
+
+// parseScramStep decodes a step's outcome; a lost one (nil: the client's
+// node failed) or a broken one is an error.
+func parseScramStep(result []byte) scramStep {
+	var st scramStep
+	if result == nil || json.Unmarshal(result, &st) != nil {
+		return scramStep{Err: true}
+	}
+	return st
 }
 
 // scramUsername pulls the n= user out of a SCRAM client-first message, for

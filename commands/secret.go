@@ -14,9 +14,11 @@ import (
 //     has run, as the rest of the handling of the line (World.Resume);
 //   - th decides whether the attempt may be checked at all (failures per
 //     address and per key); a refused attempt costs no hashing;
-//   - the comparison runs off the state goroutine, waiting its turn for
-//     one of pc's slots (a bound for the whole server), after clients
-//     without recent failures if c or its address has failed lately;
+//   - the comparison runs off the state goroutine (World.Offload: on c's
+//     own node, its outcome coming back as an event of the log), waiting
+//     its turn for one of pc's slots (a bound for the whole server), after
+//     clients without recent failures if c or its address has failed
+//     lately;
 //   - a failed or refused attempt is answered only after th's delay for
 //     c, which doubles with c's (or its address's) recent failures: the
 //     guesser waits, the server spends nothing meanwhile (a timer).
@@ -37,30 +39,36 @@ func checkSecret(w *state.World, pc *passcheck.Checker, th *passcheck.Throttle, 
 	if th.Delay(w.Now(), id, c.Addr) > 0 { // it or its address failed lately
 		prio = passcheck.Suspect
 	}
-	go func() {
-		ok := pc.Compare(prio, hash, input, dummyCost)
-		w.Post(func(w *state.World) {
-			th.End(w.Now(), id, c.Addr, key, ok)
-			if c.Gone() {
-				th.Forget(id)
-				return
-			}
-			if delay := th.Delay(w.Now(), id, c.Addr); delay > 0 {
-				answerAfter(w, c, delay, func(w *state.World) { then(w, ok, 0) })
-				return
-			}
-			w.Resume(c, func() { then(w, ok, 0) })
-		})
-	}()
+	// Only c's own node compares; every node applies the outcome, which
+	// is all the log carries (one byte, never the password).
+	w.Offload(c, func() []byte {
+		if pc.Compare(prio, hash, input, dummyCost) {
+			return []byte{1}
+		}
+		return []byte{0}
+	}, func(w *state.World, result []byte) {
+		if result == nil { // c's node failed before it could say: c is gone
+			th.End(w.Now(), id, c.Addr, key, true)
+			th.Forget(id)
+			return
+		}
+		ok := result[0] == 1
+		th.End(w.Now(), id, c.Addr, key, ok)
+		if c.Gone() {
+			th.Forget(id)
+			return
+		}
+		if delay := th.Delay(w.Now(), id, c.Addr); delay > 0 {
+			answerAfter(w, c, delay, func(w *state.World) { then(w, ok, 0) })
+			return
+		}
+		w.Resume(c, func() { then(w, ok, 0) })
+	})
 }
 
-// answerAfter resumes held c with fn after delay, without ever blocking
-// the state goroutine (World.Later never waits).
+// answerAfter resumes held c with fn after delay (at least one event
+// later), without ever blocking the state goroutine: the wait is a timer
+// on c's node, and the answer an event of the log (World.After).
 func answerAfter(w *state.World, c *state.Client, delay time.Duration, fn func(*state.World)) {
-	resume := func(w *state.World) { w.Resume(c, func() { fn(w) }) }
-	if delay <= 0 {
-		w.Later(resume)
-		return
-	}
-	time.AfterFunc(delay, func() { w.Later(resume) })
+	w.After(c, max(delay, 0), func(w *state.World) { w.Resume(c, func() { fn(w) }) })
 }

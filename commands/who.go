@@ -195,7 +195,7 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 	if u == c || c.Modes&state.UserOper != 0 {
 		w.Numeric(c, state.RplWhoisActually, u.Nick, u.Host, "Actual user@host, Actual IP")
 	}
-	idle := int64(time.Since(u.LastActive) / time.Second)
+	idle := max(0, int64(w.Now().Sub(u.LastActive)/time.Second))
 	w.Numeric(c, irc.RPL_WHOISIDLE, u.Nick, strconv.FormatInt(idle, 10), strconv.FormatInt(u.SignedOn.Unix(), 10), "seconds idle, signon time")
 	w.Numeric(c, irc.RPL_ENDOFWHOIS, u.Nick, "End of /WHOIS list")
 	return nil

@@ -234,3 +234,64 @@ func (bs *buckets) sweep(now time.Time) {
 		}
 	}
 }
+
+// ThrottleState is what a Throttle remembers, as data: the budgets of
+// addresses and keys and the failures of clients. A cluster's snapshot of
+// the world carries it, so that every node throttles alike.
+type ThrottleState struct {
+	IPs     map[string]BucketState `json:"ips,omitempty"`
+	Keys    map[string]BucketState `json:"keys,omitempty"`
+	Clients map[uint64]FailState   `json:"clients,omitempty"`
+}
+
+// BucketState is one budget: its tokens at a time.
+type BucketState struct {
+	Tokens float64   `json:"tokens"`
+	At     time.Time `json:"at"`
+}
+
+// FailState is one client's consecutive failures and the last one's time.
+type FailState struct {
+	N  int       `json:"n"`
+	At time.Time `json:"at"`
+}
+
+// State returns what t remembers.
+func (t *Throttle) State() ThrottleState {
+	s := ThrottleState{IPs: t.ips.state(), Keys: t.keys.state()}
+	if len(t.clients) > 0 {
+		s.Clients = make(map[uint64]FailState, len(t.clients))
+		for id, f := range t.clients {
+			s.Clients[id] = FailState{N: f.n, At: f.at}
+		}
+	}
+	return s
+}
+
+// SetState makes t remember s (and nothing else).
+func (t *Throttle) SetState(s ThrottleState) {
+	t.ips.setState(s.IPs)
+	t.keys.setState(s.Keys)
+	t.clients = make(map[uint64]*clientFailures, len(s.Clients))
+	for id, f := range s.Clients {
+		t.clients[id] = &clientFailures{n: f.N, at: f.At}
+	}
+}
+
+func (bs *buckets) state() map[string]BucketState {
+	if len(bs.m) == 0 {
+		return nil
+	}
+	out := make(map[string]BucketState, len(bs.m))
+	for k, b := range bs.m {
+		out[k] = BucketState{Tokens: b.tokens, At: b.at}
+	}
+	return out
+}
+
+func (bs *buckets) setState(s map[string]BucketState) {
+	bs.m = make(map[string]*bucket, len(s))
+	for k, b := range s {
+		bs.m[k] = &bucket{tokens: b.Tokens, at: b.At}
+	}
+}

@@ -26,7 +26,12 @@ type AuthState struct {
 type SASLExchange struct {
 	Mech string
 	Buf  []byte // the base64 chunks of the current response so far
-	Conv any    // mechanism state (a SCRAM server conversation)
+	Step int    // the mechanism's steps done (SCRAM)
+	User string // the account the exchange has proved so far (SCRAM)
+	// Conv is mechanism state that lives on the client's node only (a
+	// SCRAM server conversation, with its nonce): node-local, used by
+	// the work of World.Offload, never part of the world's state.
+	Conv any
 }
 
 // AccountOf is the account c is logged in to, "" for none: the hook WHOX
@@ -142,6 +147,13 @@ func (w *World) ReplaceAccounts(list []Account) {
 			w.Logout(c)
 		}
 	}
+}
+
+// StoreChanged puts the store's contents in force, as an event of the
+// log, after another process changed it. Any goroutine but the state
+// goroutine may call it.
+func (w *World) StoreChanged(accounts []Account, channels []ChannelRecord) bool {
+	return w.enter(StoreChange{Accounts: accounts, Channels: channels})
 }
 
 // AccountClients lists the clients logged in to an account, by nick.

@@ -26,7 +26,7 @@ func newBatchWorld(t *testing.T) *batchWorld {
 	t.Helper()
 	bw := &batchWorld{out: &recordingOutbox{}}
 	bw.w = New(conf.Default(), func(w *World, c *Client, m *irc.Message) { bw.handler(w, c) }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	bw.w.handle(connectEvent{id: 1, out: bw.out, addr: netip.MustParseAddr("127.0.0.1")})
+	bw.w.handle(Connect{ID: 1, Out: bw.out, Addr: netip.MustParseAddr("127.0.0.1")})
 	bw.c = bw.w.clients[1]
 	bw.c.Caps = bw.c.Caps.With(CapBatch, true).With(CapLabeledResponse, true)
 	bw.w.SetNick(bw.c, "me")
@@ -38,7 +38,7 @@ func newBatchWorld(t *testing.T) *batchWorld {
 func (bw *batchWorld) run(line string, fn func(w *World, c *Client)) []string {
 	bw.out.lines = nil
 	bw.handler = fn
-	bw.w.handle(lineEvent{id: 1, msg: irc.MustParseMessage(line)})
+	bw.w.handle(Line{ID: 1, Msg: irc.MustParseMessage(line)})
 	refs := map[string]string{}
 	ref := regexp.MustCompile(`(batch=|BATCH [+-])([0-9a-z]+)`)
 	var got []string

@@ -40,6 +40,9 @@ type Client struct {
 	// a PASS account:password to check at registration, the nick
 	// reservation timer); package commands owns what is in it.
 	Auth AuthState
+	// Node is the node of the cluster the client is connected to ("" on a
+	// single server).
+	Node string
 
 	channels map[*Channel]*Membership
 	folded   string // Fold(Nick), the key of the nick and user indexes
@@ -51,13 +54,15 @@ type Client struct {
 	invitedTo map[*Channel]struct{} // invites it holds (state/invite.go)
 	monitor   monitorList           // its MONITOR list (state/monitor.go)
 
+	remote     bool    // connected to another node: Out drops everything (state/mode.go)
 	held       bool    // events wait in heldEvents until Release (state/hold.go)
 	heldEvents []event // the client's lines (and its Gone) that arrived while held
+	heldLines  int     // how many of heldEvents are not markers
 	req        request // the line being handled, until its last reply (state/request.go)
+	stepsRun   uint64  // Step events taken, so that a repeated one is ignored
 }
 
-func newClient(id ClientID, out Outbox, addr netip.Addr, tls bool) *Client {
-	now := time.Now()
+func newClient(id ClientID, out Outbox, addr netip.Addr, tls bool, now time.Time) *Client {
 	return &Client{
 		ID:         id,
 		Out:        out,

@@ -175,7 +175,8 @@ func PrivatePrefix(c *Client) string {
 // historyState is the world's part of history.
 type historyState struct {
 	lastOrd  uint64
-	store    HistoryStore
+	kept     bool                    // history outlives the process: a store keeps it (on every node of a cluster)
+	store    HistoryStore            // this node's store; nil in a replica of a log, whose world may still be kept
 	private  map[string]*historyRing // conversation rings by key
 	stored   map[string]uint64       // target key → highest ord handed to the store
 	pending  []HistoryRow            // for the store at the next flush
@@ -192,7 +193,10 @@ func (w *World) historyOn() bool { return w.Config.History.Enabled }
 
 // SetHistoryStore sets where history that outlives the process goes.
 // Call it before Run; without one history is kept in memory only.
-func (w *World) SetHistoryStore(s HistoryStore) { w.history.store = s }
+func (w *World) SetHistoryStore(s HistoryStore) {
+	w.history.store = s
+	w.history.kept = s != nil
+}
 
 // SetHistoryFloor makes every ord this world hands out larger than ord
 // (the highest its store has seen), and tells it which targets have rows

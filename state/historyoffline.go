@@ -38,6 +38,12 @@ type mailbox struct {
 	bySender map[string]int
 }
 
+// snapMailbox is a mailbox as a snapshot keeps it.
+type snapMailbox struct {
+	Total    int            `json:"total"`
+	BySender map[string]int `json:"by_sender,omitempty"`
+}
+
 // LoadOffline sets what waits for each account (folded account → sender
 // party key → count), as the store has it. Call it before Run.
 func (w *World) LoadOffline(counts map[string]map[string]int) {
@@ -136,16 +142,24 @@ func (w *World) OfflineFailed(msgs []OfflineMessage) {
 // submits DeliveredOffline).
 func (w *World) OfflineDelivered(account string) { delete(w.history.mail, Fold(account)) }
 
-// ReadOffline fetches what waits for the account, oldest first, and
-// calls then with it as an event of its own; nothing when nothing waits.
-func (w *World) ReadOffline(account string, then func(w *World, entries []*HistoryEntry, err error)) {
-	if w.OfflineWaiting(account) == 0 || w.history.store == nil {
+// ReadOffline fetches what waits for the account, for c (logged in to it),
+// oldest first, and calls then with it as an event of its own: c's
+// node's store answers (World.Offload). Nothing when nothing waits.
+func (w *World) ReadOffline(c *Client, account string, then func(w *World, entries []*HistoryEntry, err error)) {
+	if w.OfflineWaiting(account) == 0 || !w.history.kept {
 		return
 	}
-	ok := w.history.store.QueryOffline(Fold(account), func(list []*HistoryEntry, err error) {
-		w.Later(func(w *World) { then(w, list, err) })
+	store, key := w.history.store, Fold(account)
+	w.offload(c, func(done func([]byte)) {
+		if store == nil || !store.QueryOffline(key, func(list []*HistoryEntry, err error) { done(historyResult([][]*HistoryEntry{list}, err)) }) {
+			done(historyResult(nil, ErrHistoryBusy))
+		}
+	}, func(w *World, data []byte) {
+		res, err := parseHistoryResult(data)
+		var list []*HistoryEntry
+		if len(res) > 0 {
+			list = res[0]
+		}
+		then(w, list, err)
 	})
-	if !ok {
-		then(w, nil, ErrHistoryBusy)
-	}
 }

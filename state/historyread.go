@@ -2,6 +2,7 @@ package state
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ func (w *World) historyRingFor(key string) (r *historyRing, known bool) {
 	if r != nil {
 		return r, true
 	}
-	return nil, h.store == nil || strings.HasPrefix(key, "$") || h.stored[key] == 0
+	return nil, !h.kept || strings.HasPrefix(key, "$") || h.stored[key] == 0
 }
 
 // historyFromMemory answers ranges from memory; false when memory cannot
@@ -65,31 +66,37 @@ func (w *World) ReadHistory(c *Client, ranges []HistoryRange, then func(w *World
 		return
 	}
 	w.flushHistory() // the store must see what was recorded until now
-	ok := w.history.store.QueryHistory(ranges, func(res [][]*HistoryEntry, err error) {
-		w.Later(func(w *World) { w.Resume(c, func() { then(w, res, err) }) })
-	})
-	if !ok {
-		then(w, nil, ErrHistoryBusy)
-		return
-	}
+	store := w.history.store
 	w.Hold(c)
+	w.offload(c, func(done func([]byte)) {
+		if store == nil || !store.QueryHistory(ranges, func(res [][]*HistoryEntry, err error) { done(historyResult(res, err)) }) {
+			done(historyResult(nil, ErrHistoryBusy))
+		}
+	}, func(w *World, data []byte) {
+		res, err := parseHistoryResult(data)
+		w.Resume(c, func() { then(w, res, err) })
+	})
 }
 
 // ReadHistoryLater answers ranges like ReadHistory, but for lines that are
-// not a reply to anything (a replay): then runs at once from memory, or
-// as an event of its own when the store answers. It holds nobody.
-func (w *World) ReadHistoryLater(ranges []HistoryRange, then func(w *World, results [][]*HistoryEntry, err error)) {
+// not a reply to anything (a replay to c): then runs at once from memory,
+// or as an event of its own when c's node's store answers (World.Offload).
+// It holds nobody.
+func (w *World) ReadHistoryLater(c *Client, ranges []HistoryRange, then func(w *World, results [][]*HistoryEntry, err error)) {
 	if res, ok := w.historyFromMemory(ranges); ok {
 		then(w, res, nil)
 		return
 	}
 	w.flushHistory()
-	ok := w.history.store.QueryHistory(ranges, func(res [][]*HistoryEntry, err error) {
-		w.Later(func(w *World) { then(w, res, err) })
+	store := w.history.store
+	w.offload(c, func(done func([]byte)) {
+		if store == nil || !store.QueryHistory(ranges, func(res [][]*HistoryEntry, err error) { done(historyResult(res, err)) }) {
+			done(historyResult(nil, ErrHistoryBusy))
+		}
+	}, func(w *World, data []byte) {
+		res, err := parseHistoryResult(data)
+		then(w, res, err)
 	})
-	if !ok {
-		then(w, nil, ErrHistoryBusy)
-	}
 }
 
 // ReadTargets lists, for c's current line, the targets c may read whose
@@ -108,7 +115,7 @@ func (w *World) ReadTargets(c *Client, channels []string, lo, hi uint64, then fu
 		return out
 	}
 	prefix := PrivatePrefix(c)
-	if w.history.store == nil {
+	if !w.history.kept {
 		var out []HistoryTarget
 		for _, key := range channels {
 			if ch := w.channels[key]; ch != nil {
@@ -128,22 +135,77 @@ func (w *World) ReadTargets(c *Client, channels []string, lo, hi uint64, then fu
 		return
 	}
 	w.flushHistory()
-	ok := w.history.store.QueryTargets(channels, prefix, lo, hi, func(list []HistoryTarget, err error) {
-		w.Later(func(w *World) {
-			w.Resume(c, func() {
-				if err != nil {
-					then(w, nil, err)
-					return
-				}
-				then(w, sortTargets(append(list, mine()...)), nil)
-			})
+	store := w.history.store
+	w.Hold(c)
+	w.offload(c, func(done func([]byte)) {
+		if store == nil || !store.QueryTargets(channels, prefix, lo, hi, func(list []HistoryTarget, err error) { done(targetsResult(list, err)) }) {
+			done(targetsResult(nil, ErrHistoryBusy))
+		}
+	}, func(w *World, data []byte) {
+		list, err := parseTargetsResult(data)
+		w.Resume(c, func() {
+			if err != nil {
+				then(w, nil, err)
+				return
+			}
+			then(w, sortTargets(append(list, mine()...)), nil)
 		})
 	})
-	if !ok {
-		then(w, nil, ErrHistoryBusy)
-		return
+}
+
+// A read's answer is a Result of the log (the store of the reader's node
+// answered; every node continues with the same rows). The encodings:
+
+type historyAnswer struct {
+	Entries [][]*HistoryEntry `json:"entries,omitempty"`
+	Targets []HistoryTarget   `json:"targets,omitempty"`
+	Err     string            `json:"err,omitempty"`
+}
+
+func historyResult(res [][]*HistoryEntry, err error) []byte {
+	a := historyAnswer{Entries: res}
+	if err != nil {
+		a = historyAnswer{Err: err.Error()}
 	}
-	w.Hold(c)
+	data, err := json.Marshal(a)
+	if err != nil {
+		data, _ = json.Marshal(historyAnswer{Err: "encoding history: " + err.Error()})
+	}
+	return data
+}
+
+func targetsResult(list []HistoryTarget, err error) []byte {
+	a := historyAnswer{Targets: list}
+	if err != nil {
+		a = historyAnswer{Err: err.Error()}
+	}
+	data, _ := json.Marshal(a)
+	return data
+}
+
+func parseAnswer(data []byte) (historyAnswer, error) {
+	var a historyAnswer
+	switch {
+	case data == nil:
+		return a, errors.New("history: the reading node failed")
+	case json.Unmarshal(data, &a) != nil:
+		return a, errors.New("history: a broken answer")
+	case a.Err == ErrHistoryBusy.Error():
+		return a, ErrHistoryBusy
+	case a.Err != "":
+		return a, errors.New(a.Err)
+	}
+	return a, nil
+}
+
+func parseHistoryResult(data []byte) ([][]*HistoryEntry, error) {
+	a, err := parseAnswer(data)
+	return a.Entries, err
+}
+
+func parseTargetsResult(data []byte) ([]HistoryTarget, error) {
+	a, err := parseAnswer(data)
+	return a.Targets, err
 }
 
 // sortTargets orders targets by their newest message, then by key.

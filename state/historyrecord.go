@@ -39,7 +39,7 @@ func (w *World) entryFanout(e *HistoryEntry, msg *irc.Message) *Fanout {
 // channelRing returns ch's ring, made on first use.
 func (w *World) channelRing(ch *Channel) *historyRing {
 	if ch.history == nil {
-		ch.history = newHistoryRing(w.Config.History.ChannelLength, w.history.stored[ch.folded], w.history.store == nil)
+		ch.history = newHistoryRing(w.Config.History.ChannelLength, w.history.stored[ch.folded], !w.history.kept)
 	}
 	return ch.history
 }
@@ -47,10 +47,12 @@ func (w *World) channelRing(ch *Channel) *historyRing {
 // storeRow queues e for the store under key.
 func (w *World) storeRow(key string, e *HistoryEntry) {
 	h := &w.history
-	if h.store == nil {
+	if !h.kept {
 		return
 	}
-	h.pending = append(h.pending, HistoryRow{Target: key, Entry: e})
+	if h.store != nil {
+		h.pending = append(h.pending, HistoryRow{Target: key, Entry: e})
+	}
 	if h.stored == nil {
 		h.stored = map[string]uint64{}
 	}
@@ -131,7 +133,7 @@ func (w *World) recordConversation(owner *Client, key string, e *HistoryEntry) {
 		if h.private == nil {
 			h.private = map[string]*historyRing{}
 		}
-		r = newHistoryRing(w.Config.History.PrivateLength, h.stored[key], !persisted || h.store == nil)
+		r = newHistoryRing(w.Config.History.PrivateLength, h.stored[key], !persisted || !h.kept)
 		h.private[key] = r
 		if !persisted {
 			if h.sessions == nil {

@@ -126,3 +126,40 @@ func (r *historyRing) last(maxKind HistoryKind) *HistoryEntry {
 	}
 	return nil
 }
+
+// snapRing is a ring as a snapshot keeps it: its entries, oldest first.
+type snapRing struct {
+	Entries    []*HistoryEntry `json:"entries,omitempty"`
+	Capacity   int             `json:"capacity"`
+	Floor      uint64          `json:"floor,omitempty"`
+	MemoryOnly bool            `json:"memory_only,omitempty"`
+}
+
+// snapshot is r as data (nil for no ring).
+func (r *historyRing) snapshot() *snapRing {
+	if r == nil {
+		return nil
+	}
+	s := &snapRing{Capacity: r.capacity, Floor: r.floor, MemoryOnly: r.memoryOnly}
+	for i := 0; i < r.n; i++ {
+		s.Entries = append(s.Entries, r.at(i))
+	}
+	return s
+}
+
+// ring rebuilds the ring a snapshot kept.
+func (s *snapRing) ring() *historyRing {
+	if s == nil {
+		return nil
+	}
+	r := newHistoryRing(s.Capacity, s.Floor, s.MemoryOnly)
+	for _, e := range s.Entries {
+		r.push(e)
+	}
+	r.floor = s.Floor
+	return r
+}
+
+// canonical is what World.Dump shows of a ring: where its entries sit
+// in its array depends on its past, not on what it holds.
+func (r *historyRing) canonical() any { return r.snapshot() }

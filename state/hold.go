@@ -1,23 +1,24 @@
 package state
 
 // A handler that has to wait for work done off the state goroutine (OPER's
-// bcrypt check) holds its client: the client's later lines wait, in order,
-// until the result is applied and the client released, so a client that
-// sends OPER and then an operator command gets them handled in that order.
-// Other clients are not affected.
+// bcrypt check, World.Offload) holds its client: the client's later lines
+// wait, in order, until the result is applied and the client released, so
+// a client that sends OPER and then an operator command gets them handled
+// in that order. Other clients are not affected.
 
 // maxHeldEvents bounds what a held client may have waiting; beyond it the
 // client is dropped as if it flooded.
 const maxHeldEvents = 256
 
 // Hold makes c's next lines wait until Release. Every Hold must be followed
-// by a Release (normally from a function given to Post), unless c leaves.
+// by a Release (normally by Resume, in the continuation of Offload), unless
+// c leaves.
 func (w *World) Hold(c *Client) { c.held = true }
 
 // Resume runs fn as the rest of the handling of the line that held c: the
 // replies fn sends c belong to that line (they carry its label), and then
-// c is released. It is for the function a handler Posts when its slow work
-// is done; nothing happens if c has left meanwhile.
+// c is released. It is for the continuation of a handler's slow work
+// (Offload, After, Persist); nothing happens if c has left meanwhile.
 func (w *World) Resume(c *Client, fn func()) {
 	if c.gone {
 		return
@@ -47,6 +48,9 @@ func (w *World) Release(c *Client) {
 		ev := c.heldEvents[0]
 		c.heldEvents[0] = nil
 		c.heldEvents = c.heldEvents[1:]
+		if _, mark := ev.(markEvent); !mark {
+			c.heldLines--
+		}
 		w.handle(ev)
 	}
 	if c.gone {
@@ -66,12 +70,13 @@ func dropHeld(c *Client) {
 		}
 	}
 	c.heldEvents = nil
+	c.heldLines = 0
 }
 
 // hangingUp reports whether c's connection has ended while c was held.
 func (c *Client) hangingUp() bool {
 	for _, ev := range c.heldEvents {
-		if _, gone := ev.(goneEvent); gone {
+		if _, gone := ev.(Gone); gone {
 			return true
 		}
 	}
@@ -83,7 +88,7 @@ func (w *World) holdBack(c *Client, ev event) bool {
 	if !c.held {
 		return false
 	}
-	if _, gone := ev.(goneEvent); gone && len(c.req.steps) > 0 {
+	if _, gone := ev.(Gone); gone && len(c.req.steps) > 0 {
 		// Nobody is left to read the rest of a long reply: drop it, and
 		// handle what the client sent before it hung up, then its Gone.
 		c.req.steps = nil
@@ -91,21 +96,28 @@ func (w *World) holdBack(c *Client, ev event) bool {
 		w.Release(c)
 		return true
 	}
-	if _, gone := ev.(goneEvent); !gone && len(c.heldEvents) >= maxHeldEvents {
+	_, gone := ev.(Gone)
+	_, mark := ev.(markEvent)
+	if !gone && !mark && c.heldLines >= maxHeldEvents {
 		c.held = false
 		dropHeld(c)
 		w.Quit(c, "Excess Flood")
 		return true
 	}
+	if !mark {
+		// Markers are the node's own (one client's reader), so they do
+		// not count: every node must decide the flood alike.
+		c.heldLines++
+	}
 	c.heldEvents = append(c.heldEvents, ev)
 	return true
 }
 
-// Post queues fn to run on the state goroutine and returns at once. It is
-// for goroutines that a handler started (the handler itself must not wait
-// for the state goroutine); fn should check Client.Gone for clients it
-// captured, as they may have left meanwhile. Post reports false, and fn
-// never runs, once Run has returned.
+// Post queues fn to run on the state goroutine and returns at once; fn
+// should check Client.Gone for clients it captured, as they may have left
+// meanwhile. Post reports false, and fn never runs, once Run has
+// returned. fn is node-local and not part of the log: it must not change
+// the world (slow work that does comes back with Offload).
 func (w *World) Post(fn func(*World)) bool {
 	return w.submit(callEvent{fn: fn})
 }

@@ -31,7 +31,7 @@ func newInviteWorld(t *testing.T) *inviteWorld {
 }
 
 func (iw *inviteWorld) client(nick string) *Client {
-	c := newClient(ClientID(len(iw.clients)+1), &nopOutbox{}, netip.MustParseAddr("127.0.0.1"), false)
+	c := newClient(ClientID(len(iw.clients)+1), &nopOutbox{}, netip.MustParseAddr("127.0.0.1"), false, time.Time{})
 	iw.clients[c.ID] = c
 	iw.unregistered++
 	iw.SetNick(c, nick)

@@ -1,8 +1,6 @@
 package state
 
 import (
-	"time"
-
 	"gopkg.in/irc.v4"
 )
 
@@ -88,7 +86,7 @@ func (w *World) Register(c *Client) {
 	w.countModes(c, +1)
 	w.indexUser(c)
 	w.monitorOnline(c)
-	c.SignedOn = time.Now()
+	c.SignedOn = w.Now()
 	c.LastActive = c.SignedOn
 	w.unregistered--
 	if n := w.UserCount(); n > w.maxUsers {
@@ -230,5 +228,5 @@ func (w *World) OperCount() int { return w.opers }
 func (w *World) InvisibleCount() int { return w.invisible }
 
 func (w *World) rememberWhowas(c *Client) {
-	w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.Config.Server.Name, Left: time.Now(), folded: c.folded})
+	w.whowas.add(WhowasEntry{Nick: c.Nick, User: c.User, Host: c.Host, Realname: c.Realname, Server: w.ServerOf(c), Left: w.Now(), folded: c.folded})
 }

@@ -40,7 +40,17 @@ type SaveChannel struct{ Channel ChannelRecord }
 // DropChannel removes a registered group's record.
 type DropChannel struct{ Name string } // folded
 
+// Projected is a write on a cluster node: the log has it at Seq already
+// (the log is what makes it durable), and the node's store applies it as
+// a projection of the log, once: a write at a sequence the store has
+// already applied is skipped.
+type Projected struct {
+	Seq   uint64
+	Write Write
+}
+
 func (CreateAccount) isWrite() {}
+func (Projected) isWrite()     {}
 func (SetPassword) isWrite()   {}
 func (DeleteAccount) isWrite() {}
 func (SetCert) isWrite()       {}
@@ -60,23 +70,6 @@ var ErrStoreBusy = errors.New("store: too many writes waiting")
 // SetStore sets where Writes go. Call it before Run. Without a store every
 // write succeeds at once and nothing is kept.
 func (w *World) SetStore(s Store) { w.store = s }
-
-// Persist hands wr to the store; then runs on the state goroutine once it
-// committed (err nil) or failed. A reply that says something was saved
-// belongs in then. The answer comes back through Later, so the store's
-// goroutine never waits for a full inbox.
-func (w *World) Persist(wr Write, then func(w *World, err error)) {
-	if w.store == nil {
-		then(w, nil)
-		return
-	}
-	ok := w.store.Submit(wr, func(err error) {
-		w.Later(func(w *World) { then(w, err) })
-	})
-	if !ok {
-		then(w, ErrStoreBusy)
-	}
-}
 
 // Account is a registered account, as kept in memory and in the store.
 type Account struct {

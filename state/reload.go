@@ -3,16 +3,22 @@ package state
 import "chatd/conf"
 
 // Reloader re-reads the config file for REHASH. It is supplied by the
-// daemon, which also calls it for SIGHUP.
+// daemon, which also reloads on SIGHUP.
 type Reloader interface {
 	// ConfigPath names the config file, for RPL_REHASHING.
 	ConfigPath() string
-	// Reload must not block. It reads and validates the file on another
-	// goroutine (the state goroutine does no file I/O), puts the result in
-	// force (the listeners, and ApplyConfig through Post), then calls done
-	// on the state goroutine with nil, or with the reason nothing changed.
-	// done may be nil.
-	Reload(done func(w *World, err error))
+	// Prepare reads and validates the file and puts its node-local part
+	// in force (listeners, TLS certificate, limits of the network side);
+	// it returns the config for the world to take (ConfigChange), or why
+	// nothing changed. It blocks: it is called off the state goroutine
+	// (World.Offload), on the node the operator is connected to.
+	Prepare() (*conf.Config, error)
+}
+
+// ChangeConfig puts cfg in force as an event of the log (SIGHUP). It may
+// be called from any goroutine but the state goroutine.
+func (w *World) ChangeConfig(cfg *conf.Config) bool {
+	return w.enter(ConfigChange{Config: cfg})
 }
 
 // SetReloader sets what REHASH uses. Call it before Run.

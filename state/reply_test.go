@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"chatd/conf"
 )
@@ -26,7 +27,7 @@ func (o *recordingOutbox) Enqueue(line []byte) bool {
 func TestReplyPerRecipientAndPerConfig(t *testing.T) {
 	w := New(conf.Default(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	out := &recordingOutbox{}
-	c := newClient(1, out, netip.MustParseAddr("127.0.0.1"), false)
+	c := newClient(1, out, netip.MustParseAddr("127.0.0.1"), false, time.Time{})
 	w.SetNick(c, "alice")
 
 	builds := 0

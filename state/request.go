@@ -195,14 +195,23 @@ func (w *World) Continue(c *Client, step func(*World)) {
 // wait behind it, in a step of its own, to keep the reply in order.
 func (w *World) Pending(c *Client) bool { return len(c.req.pushed) > 0 }
 
-// scheduleStep queues c's next step behind everything that is waiting,
-// after c's queue has drained far enough.
+// scheduleStep has c's next step run, as a Step event of the log, behind
+// everything that is waiting, once c's queue has drained far enough. Only
+// c's own node can tell that: the others wait for its Step.
 func (w *World) scheduleStep(c *Client) {
 	if c.req.label != "" && c.req.batch == "" && !c.req.answered {
 		// More is coming: the reply is several lines, so it is a batch.
 		w.openLabeledBatch(c)
 	}
-	run := func(w *World) { w.runStep(c) }
+	if c.remote || w.mode == Replica {
+		return // its own node puts the Step in the log
+	}
+	step := Step{ID: c.ID, N: c.stepsRun}
+	if log := w.log; log != nil {
+		c.Out.WhenDrained(w.Config.Limits.SendQBytes/2, func() { log.Publish(step) })
+		return
+	}
+	run := func(w *World) { w.apply(step) }
 	c.Out.WhenDrained(w.Config.Limits.SendQBytes/2, func() { w.Later(run) })
 }
 

@@ -114,7 +114,7 @@ func (o *nopOutbox) WaitFor(Outbox)               {}
 
 func TestModeCountsFollowChanges(t *testing.T) {
 	w := New(conf.Default(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	c := newClient(1, &nopOutbox{}, netip.MustParseAddr("127.0.0.1"), false)
+	c := newClient(1, &nopOutbox{}, netip.MustParseAddr("127.0.0.1"), false, time.Time{})
 	w.clients[c.ID] = c
 	w.unregistered++
 	w.SetUserModes(c, UserInvisible) // before registration: not counted yet

@@ -1,10 +1,12 @@
 package state
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,7 +44,17 @@ type World struct {
 
 	dispatch Dispatch
 	inbox    chan event
-	nextID   ClientID
+	mode     Mode
+	log      EventLog         // where a cluster node publishes (state/mode.go); nil otherwise
+	recorder func(Stamped)    // see Record
+	seq      uint64           // the sequence number of the event being handled
+	conts    map[uint64]cont  // continuations waiting for a Result (state/offload.go)
+	contSeq  uint64           // the last continuation key handed out
+	nodes    map[string]*Node // a cluster's live nodes by name (state/node.go)
+
+	// restoredServices is Services' part of a snapshot, until package
+	// commands takes it (RestoredServices).
+	restoredServices []byte
 
 	clients   map[ClientID]*Client
 	nicks     map[string]*Client      // keyed by Fold(nick), registered or not
@@ -143,11 +155,13 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &World{
+	w := &World{
 		Config:    cfg,
 		Log:       log,
 		Started:   time.Now(),
 		dispatch:  dispatch,
+		conts:     make(map[uint64]cont),
+		nodes:     make(map[string]*Node),
 		inbox:     make(chan event, 4096),
 		clients:   make(map[ClientID]*Client),
 		nicks:     make(map[string]*Client),
@@ -163,49 +177,18 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		clock:     time.Now,
 		wake:      make(chan struct{}, 1),
 	}
+	w.klines.init()
+	return w
 }
 
+// event is what the inbox carries: an Event of the log (stamped when it
+// is taken, on a single server), a Stamped one (from a cluster's log), or
+// one of the node-local kinds below.
 type event interface{}
-
-type connectEvent struct {
-	id     ClientID
-	out    Outbox
-	addr   netip.Addr
-	tls    bool
-	certFP string
-}
-
-type lineEvent struct {
-	id  ClientID
-	msg *irc.Message
-}
-
-type badLineEvent struct {
-	id      ClientID
-	problem LineProblem
-	command string
-}
-
-// LineProblem is what was wrong with a line the reader refused to parse.
-type LineProblem uint8
-
-const (
-	LineOK            LineProblem = iota
-	LineTooLong                   // over 512 bytes, or tags over 8191
-	LineHasNUL                    // a NUL byte anywhere
-	LineInvalidUTF8               // chatd is UTF-8 only (UTF8ONLY)
-	LineTooManyParams             // more than RFC 1459's 15 parameters
-	LineHasCR                     // a CR byte other than the one before LF
-)
 
 type markEvent struct {
 	id ClientID
 	fn func()
-}
-
-type goneEvent struct {
-	id     ClientID
-	reason string
 }
 
 type callEvent struct {
@@ -240,10 +223,10 @@ func (w *World) submit(ev event) bool {
 }
 
 // Connect announces a new connection. Called from the network side. It
-// reports false when the world has stopped: nobody will ever close out,
-// so the caller must.
+// reports false when the world has stopped (or, on a cluster node, cannot
+// reach the log): nobody will ever close out, so the caller must.
 func (w *World) Connect(id ClientID, out Outbox, addr netip.Addr, tls bool) bool {
-	return w.submit(connectEvent{id: id, out: out, addr: addr, tls: tls})
+	return w.enter(Connect{ID: id, Out: out, Addr: addr, TLS: tls})
 }
 
 // ConnectTLS announces a new TLS connection whose client presented a
@@ -251,13 +234,13 @@ func (w *World) Connect(id ClientID, out Outbox, addr netip.Addr, tls bool) bool
 // none). Called from the network side once the handshake is done.
 // It reports false, as Connect does, once the world has stopped.
 func (w *World) ConnectTLS(id ClientID, out Outbox, addr netip.Addr, certFP string) bool {
-	return w.submit(connectEvent{id: id, out: out, addr: addr, tls: true, certFP: certFP})
+	return w.enter(Connect{ID: id, Out: out, Addr: addr, TLS: true, CertFP: certFP})
 }
 
 // Line submits a parsed line from a client. Called from the network side;
 // it blocks while the inbox is full, which is the intended back-pressure.
 func (w *World) Line(id ClientID, m *irc.Message) {
-	w.submit(lineEvent{id: id, msg: m})
+	w.enter(Line{ID: id, Msg: m})
 }
 
 // Marker queues fn behind the client's lines submitted so far: it runs on
@@ -267,21 +250,46 @@ func (w *World) Line(id ClientID, m *irc.Message) {
 // counts its markers stops reading a client whose lines pile up, rather
 // than those lines piling up on the state goroutine. fn must not block.
 // It reports false, and fn never runs, once the world has stopped.
+// Markers are node-local: on a cluster node fn runs once the lines went
+// through the log and were handled here.
 func (w *World) Marker(id ClientID, fn func()) bool {
+	if w.log != nil {
+		return w.log.Marker(id, fn)
+	}
+	return w.submit(markEvent{id: id, fn: fn})
+}
+
+// AfterLogged queues fn like Marker, for an event source that has just
+// handed the world (Apply) the last line it published for client id.
+func (w *World) AfterLogged(id ClientID, fn func()) bool {
 	return w.submit(markEvent{id: id, fn: fn})
 }
 
 // BadLine reports a line the reader refused, so that the state goroutine
 // answers it in order with the client's other replies.
 func (w *World) BadLine(id ClientID, problem LineProblem, command string) {
-	w.submit(badLineEvent{id: id, problem: problem, command: command})
+	w.enter(BadLine{ID: id, Problem: problem, Command: command})
 }
 
 // Gone reports that a connection ended (EOF, error, timeout). The client is
 // removed with reason as its QUIT message, unless it already left.
 func (w *World) Gone(id ClientID, reason string) {
-	w.submit(goneEvent{id: id, reason: reason})
+	w.enter(Gone{ID: id, Reason: reason})
 }
+
+// enter puts an event from the network side into the log: the inbox on a
+// single server, the cluster's stream on a node of one.
+func (w *World) enter(ev Event) bool {
+	if w.log != nil {
+		return w.log.Publish(ev)
+	}
+	return w.submit(ev)
+}
+
+// Apply hands the world the next event of a cluster's log, in order. It
+// blocks while the inbox is full and reports false once the world has
+// stopped. Called by the event source's consumer only.
+func (w *World) Apply(s Stamped) bool { return w.submit(s) }
 
 // Call runs fn on the state goroutine and waits for it to finish. It must
 // not be called from the state goroutine itself. It reports false, without
@@ -343,7 +351,6 @@ func (w *World) Run() {
 			}
 		}
 		if !w.stopping {
-			w.now = w.clock()
 			w.runLater()
 		}
 		w.flush()
@@ -392,7 +399,14 @@ func (w *World) runLater() {
 
 func (w *World) step(ev event) {
 	start := w.startTiming()
-	w.handle(ev)
+	switch ev := ev.(type) {
+	case Stamped:
+		w.applyStamped(ev)
+	case Event:
+		w.apply(ev)
+	default:
+		w.handle(ev)
+	}
 	w.reapDoomed()
 	w.endTiming(start)
 }
@@ -436,33 +450,52 @@ func (w *World) flush() {
 	w.touched = w.touched[:0]
 }
 
+// handle acts on one event. Events of the log were stamped by the caller
+// (applyStamped); a held client's events come back here when it is
+// released, at the time of the event that released it.
 func (w *World) handle(ev event) {
-	w.now = w.clock()
 	switch ev := ev.(type) {
-	case connectEvent:
-		c := newClient(ev.id, ev.out, ev.addr, ev.tls)
-		c.CertFP = ev.certFP
-		w.clients[c.ID] = c
-		w.unregistered++
-	case lineEvent:
-		c := w.clients[ev.id]
+	case Line:
+		c := w.clients[ev.ID]
 		if c == nil || c.gone || w.holdBack(c, ev) {
 			return
 		}
 		if w.Log.Enabled(context.Background(), slog.LevelDebug) {
-			w.Log.Debug("line", "id", c.ID, "nick", c.Nick, "line", loggableLine(ev.msg))
+			w.Log.Debug("line", "id", c.ID, "nick", c.Nick, "line", loggableLine(ev.Msg))
 		}
-		w.beginRequest(c, ev.msg)
-		w.dispatchSafely(c, ev.msg)
+		w.beginRequest(c, ev.Msg)
+		w.dispatchSafely(c, ev.Msg)
 		w.endEvent(c)
-	case badLineEvent:
-		if c := w.clients[ev.id]; c != nil && !c.gone && !w.holdBack(c, ev) {
-			w.refuseLine(c, ev.problem, ev.command)
+	case Connect:
+		w.connect(ev)
+	case BadLine:
+		if c := w.clients[ev.ID]; c != nil && !c.gone && !w.holdBack(c, ev) {
+			w.refuseLine(c, ev.Problem, ev.Command)
 		}
-	case goneEvent:
-		if c := w.clients[ev.id]; c != nil && !c.gone && !w.holdBack(c, ev) {
-			w.Quit(c, ev.reason)
+	case Gone:
+		c := w.clients[ev.ID]
+		if c == nil || c.gone {
+			return
 		}
+		if ev.Force {
+			c.held = false
+			dropHeld(c)
+		} else if w.holdBack(c, ev) {
+			return
+		}
+		w.Quit(c, ev.Reason)
+	case Result:
+		w.resume(ev)
+	case Step:
+		if c := w.clients[ev.ID]; c != nil && c.stepsRun == ev.N {
+			c.stepsRun++
+			w.runStep(c)
+		}
+	case ConfigChange:
+		w.ApplyConfig(ev.Config)
+	case StoreChange:
+		w.ReplaceAccounts(ev.Accounts)
+		w.ReplaceChannels(ev.Channels)
 	case markEvent:
 		if c := w.clients[ev.id]; c == nil || c.gone || !w.holdBack(c, ev) {
 			ev.fn()
@@ -477,6 +510,24 @@ func (w *World) handle(ev event) {
 		w.stopping = true
 		close(ev.done)
 	}
+}
+
+// connect adds the client a Connect event announces. A client whose
+// connection is on another node gets an Outbox that drops everything.
+func (w *World) connect(ev Connect) {
+	if w.clients[ev.ID] != nil {
+		return // a repeated event
+	}
+	out := ev.Out
+	if out == nil {
+		out = remoteOutbox{}
+	}
+	c := newClient(ev.ID, out, ev.Addr, ev.TLS, w.Now())
+	c.CertFP = ev.CertFP
+	c.remote = ev.Out == nil
+	c.Node = ev.Node
+	w.clients[c.ID] = c
+	w.unregistered++
 }
 
 // dispatchSafely runs the handler; a panic is logged and costs only the
@@ -508,13 +559,17 @@ func (w *World) shutdown(reason string) {
 // overflow another's queue (its QUIT is broadcast), hence the loop.
 func (w *World) reapDoomed() {
 	for len(w.doomed) > 0 {
-		c := w.doomed[0]
-		w.doomed = w.doomed[1:]
-		if !c.gone {
-			w.Quit(c, "SendQ exceeded")
+		// Removing one can overflow others (its QUIT is broadcast); each
+		// round goes in ID order, not in the map order that found them.
+		round := w.doomed
+		w.doomed = nil
+		slices.SortFunc(round, func(a, b *Client) int { return cmp.Compare(a.ID, b.ID) })
+		for _, c := range round {
+			if !c.gone {
+				w.dropOverflowed(c)
+			}
 		}
 	}
-	w.doomed = w.doomed[:0]
 }
 
 // refuseLine tells a client why its line was not acted on.
