@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 // TestMetricsMoveUnderLoad: while a TCP client and a WebSocket client
