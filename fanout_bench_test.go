@@ -3,19 +3,45 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"chatd/store"
 )
 
 // BenchmarkLoopbackFanout measures delivery through the whole server over
 // loopback TCP: one sender, 50 receivers in one channel; each op is one
-// PRIVMSG delivered to all 49 others.
+// PRIVMSG delivered to all 49 others. The server keeps its store in a real
+// file; history=on records every message (and writes it there), history=off
+// is the server without history, side by side in one run:
+//
+//	go test -run '^$' -bench LoopbackFanout -count 6 .
 func BenchmarkLoopbackFanout(b *testing.B) {
+	for _, on := range []bool{true, false} {
+		b.Run(fmt.Sprintf("history=%v", map[bool]string{true: "on", false: "off"}[on]), func(b *testing.B) {
+			benchLoopbackFanout(b, on)
+		})
+	}
+}
+
+func benchLoopbackFanout(b *testing.B, history bool) {
 	const clients = 50
-	d, _ := startTestDaemon(b, []string{`lobby = ""`}, nil)
+	cfg := testConfig(b, []string{`lobby = ""`}, []string{"[history]", fmt.Sprintf("enabled = %v", history)})
+	st, err := store.Open(filepath.Join(b.TempDir(), "chatd.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := startDaemon(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), withStore(st))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(d.stop)
 	addr := d.addrs()[0].String()
 	conns := make([]net.Conn, clients)
 	readers := make([]*bufio.Reader, clients)

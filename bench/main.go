@@ -19,6 +19,8 @@
 //	        times OPER; reports guesses/s, OPER latency, server CPU.
 //	stuck   N members never read while one floods the channel; reports
 //	        the kernel send queue the server's sockets held at most.
+//	chathistory  the fanout scenario, paced, while one more member times
+//	        CHATHISTORY LATEST (draft/chathistory; chatd-specific).
 //
 // Each run prints exactly one key=value summary line on stdout; progress
 // and diagnostics go to stderr. The exit status is 0 for a complete run,
@@ -82,6 +84,8 @@ var scenarios = map[string]scenario{
 
 	"operguess": {"clients guess an oper password while the real operator times OPER", operGuessFlags},
 	"stuck":     {"non-reading members and a fast sender: kernel send queues held, drops", stuckFlags},
+
+	"chathistory": {"CHATHISTORY LATEST latency under the steady fan-out load", historyFlags},
 }
 
 func main() {
@@ -100,8 +104,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	top.SetOutput(stderr)
 	addGlobalFlags(top, g)
 	top.Usage = func() {
-		fmt.Fprintf(stderr, "usage: bench [global flags] fanout|idle|churn|operguess|stuck [scenario flags]\n\nscenarios:\n")
-		for _, name := range []string{"fanout", "idle", "churn", "operguess", "stuck"} {
+		fmt.Fprintf(stderr, "usage: bench [global flags] fanout|idle|churn|operguess|stuck|chathistory [scenario flags]\n\nscenarios:\n")
+		for _, name := range []string{"fanout", "idle", "churn", "operguess", "stuck", "chathistory"} {
 			fmt.Fprintf(stderr, "  %-9s %s\n", name, scenarios[name].help)
 		}
 		fmt.Fprintf(stderr, "\nglobal flags:\n")

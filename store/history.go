@@ -107,36 +107,50 @@ func (s *Store) writeHistory(rows []state.HistoryRow) error {
 		return fmt.Errorf("store: history: begin: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.Prepare(insertHistory)
-	if err != nil {
-		return fmt.Errorf("store: history: %w", err)
-	}
-	defer ins.Close()
 	totals := map[string]*targetTotals{}
+	maxOrd := uint64(0)
+	// Rows go in insertRows at a time: one statement for many rows costs
+	// far less than one each (the statement's own work dominates).
+	var full *sql.Stmt
+	args := make([]any, 0, insertRows*6)
 	var line string
 	var lineOf *state.HistoryEntry
-	maxOrd := uint64(0)
-	for _, r := range rows {
+	for i, r := range rows {
 		e := r.Entry
 		if e != lineOf { // a QUIT or NICK is one entry in many channels
 			line, lineOf = encodeEntry(e), e
 		}
-		res, err := ins.Exec(r.Target, int64(e.Ord), int(e.Kind), e.Account, e.Bot, line)
-		if err != nil {
-			return fmt.Errorf("store: history: insert: %w", err)
-		}
-		n, _ := res.RowsAffected()
+		args = append(args, r.Target, int64(e.Ord), int(e.Kind), e.Account, e.Bot, line)
 		t := totals[r.Target]
 		if t == nil {
 			t = &targetTotals{}
 			totals[r.Target] = t
 		}
-		t.rows += n
+		t.rows++ // a row already there (INSERT OR IGNORE) is rare; purging counts what it deletes
 		t.lastOrd = max(t.lastOrd, e.Ord)
 		if e.Kind == state.KindMessage {
 			t.lastMsg = max(t.lastMsg, e.Ord)
 		}
 		maxOrd = max(maxOrd, e.Ord)
+		if len(args) < cap(args) && i < len(rows)-1 {
+			continue
+		}
+		n := len(args) / 6
+		if n == insertRows {
+			if full == nil {
+				if full, err = tx.Prepare(insertHistoryRows(insertRows)); err != nil {
+					return fmt.Errorf("store: history: %w", err)
+				}
+				defer full.Close()
+			}
+			_, err = full.Exec(args...)
+		} else {
+			_, err = tx.Exec(insertHistoryRows(n), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("store: history: insert: %w", err)
+		}
+		args = args[:0]
 	}
 	if err := addTargetTotals(tx, totals); err != nil {
 		return err
@@ -151,6 +165,22 @@ func (s *Store) writeHistory(rows []state.HistoryRow) error {
 }
 
 const insertHistory = `INSERT OR IGNORE INTO history (target, ord, kind, account, bot, line) VALUES (?, ?, ?, ?, ?, ?)`
+
+// insertRows is how many rows one INSERT writes.
+const insertRows = 64
+
+// insertHistoryRows is an INSERT of n rows.
+func insertHistoryRows(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT OR IGNORE INTO history (target, ord, kind, account, bot, line) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
 
 func addTargetTotals(tx *sql.Tx, totals map[string]*targetTotals) error {
 	up, err := tx.Prepare(`INSERT INTO history_targets (target, last_ord, last_msg, rows) VALUES (?, ?, ?, ?)

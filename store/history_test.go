@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -141,5 +142,30 @@ func TestHistoryTargets(t *testing.T) {
 	if len(list) != 3 || list[0].Target != "#a" || list[1].Target != "#b" || list[2].Target != "@alice bob" ||
 		list[0].Last != state.TimeOrd(time.UnixMilli(1000)) {
 		t.Fatalf("targets: %+v", list)
+	}
+}
+
+// BenchmarkHistoryCommit is the store goroutine's cost of one history row
+// (a channel message of ordinary length) committed in batches of 2,000 to
+// a real file: what history adds to a message beside its fan-out.
+func BenchmarkHistoryCommit(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "chatd.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(false)
+	rows := make([]state.HistoryRow, 0, historyBatchRows)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		rows = append(rows, state.HistoryRow{
+			Target: fmt.Sprintf("#c%d", i%20),
+			Entry:  histEntry(1_700_000_000_000+int64(i/100), uint64(i%100), state.KindMessage, "an ordinary line of chat, about sixty bytes long, give or take"),
+		})
+		if len(rows) == historyBatchRows || i == b.N-1 {
+			s.AppendHistory(rows)
+			s.commitHistory()
+			rows = make([]state.HistoryRow, 0, historyBatchRows)
+		}
 	}
 }
