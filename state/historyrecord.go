@@ -44,19 +44,30 @@ func (w *World) channelRing(ch *Channel) *historyRing {
 	return ch.history
 }
 
-// storeRow queues e for the store under key.
+// storeRow queues e for the store under key. (While a target has a
+// ring, the ring knows what was stored; history.stored is brought up to
+// date when a ring goes, dropChannelHistory.)
 func (w *World) storeRow(key string, e *HistoryEntry) {
-	h := &w.history
-	if !h.kept {
-		return
-	}
-	if h.store != nil {
+	if h := &w.history; h.kept && h.store != nil {
 		h.pending = append(h.pending, HistoryRow{Target: key, Entry: e})
 	}
-	if h.stored == nil {
-		h.stored = map[string]uint64{}
+}
+
+// dropChannelHistory forgets the ring of a channel that ceases to exist,
+// noting the newest entry it handed to the store: a channel of that name
+// made later starts with a ring that knows the store has older entries.
+func (w *World) dropChannelHistory(ch *Channel) {
+	h := &w.history
+	if ch.history == nil || !h.kept {
+		return
 	}
-	h.stored[key] = e.Ord
+	if e := ch.history.last(KindEvent); e != nil && e.Ord > h.stored[ch.folded] {
+		if h.stored == nil {
+			h.stored = map[string]uint64{}
+		}
+		h.stored[ch.folded] = e.Ord
+	}
+	ch.history = nil
 }
 
 // recordChannel keeps e in ch's history.

@@ -135,6 +135,7 @@ func (w *World) RemoveMember(ch *Channel, c *Client) {
 // dropChannel makes an empty channel cease to exist.
 func (w *World) dropChannel(ch *Channel) {
 	w.dropChannelInvites(ch)
+	w.dropChannelHistory(ch)
 	delete(w.channels, ch.folded)
 	w.chanIndex.Delete(ch)
 }

@@ -102,55 +102,61 @@ type targetTotals struct {
 }
 
 func (s *Store) writeHistory(rows []state.HistoryRow) error {
-	tx, err := s.db.Begin()
-	if err != nil {
-		return fmt.Errorf("store: history: begin: %w", err)
+	// One chunk per target: its entries of this commit, in order.
+	type chunk struct {
+		target      string
+		first, last uint64
+		n           int
+		kinds       int
+		data        []byte
 	}
-	defer tx.Rollback()
+	var chunks []*chunk
+	byTarget := map[string]*chunk{}
 	totals := map[string]*targetTotals{}
 	maxOrd := uint64(0)
-	// Rows go in insertRows at a time: one statement for many rows costs
-	// far less than one each (the statement's own work dominates).
-	var full *sql.Stmt
-	args := make([]any, 0, insertRows*6)
 	var line string
 	var lineOf *state.HistoryEntry
-	for i, r := range rows {
+	for _, r := range rows {
 		e := r.Entry
 		if e != lineOf { // a QUIT or NICK is one entry in many channels
 			line, lineOf = encodeEntry(e), e
 		}
-		args = append(args, r.Target, int64(e.Ord), int(e.Kind), e.Account, e.Bot, line)
+		c := byTarget[r.Target]
+		if c == nil || c.n == maxChunkEntries {
+			c = &chunk{target: r.Target, first: e.Ord}
+			byTarget[r.Target] = c
+			chunks = append(chunks, c)
+		}
+		c.data = appendEntry(c.data, e, line)
+		c.last = e.Ord
+		c.n++
+		c.kinds |= 1 << e.Kind
 		t := totals[r.Target]
 		if t == nil {
 			t = &targetTotals{}
 			totals[r.Target] = t
 		}
-		t.rows++ // a row already there (INSERT OR IGNORE) is rare; purging counts what it deletes
+		t.rows++
 		t.lastOrd = max(t.lastOrd, e.Ord)
 		if e.Kind == state.KindMessage {
 			t.lastMsg = max(t.lastMsg, e.Ord)
 		}
 		maxOrd = max(maxOrd, e.Ord)
-		if len(args) < cap(args) && i < len(rows)-1 {
-			continue
-		}
-		n := len(args) / 6
-		if n == insertRows {
-			if full == nil {
-				if full, err = tx.Prepare(insertHistoryRows(insertRows)); err != nil {
-					return fmt.Errorf("store: history: %w", err)
-				}
-				defer full.Close()
-			}
-			_, err = full.Exec(args...)
-		} else {
-			_, err = tx.Exec(insertHistoryRows(n), args...)
-		}
-		if err != nil {
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("store: history: begin: %w", err)
+	}
+	defer tx.Rollback()
+	ins, err := tx.Prepare(insertChunk)
+	if err != nil {
+		return fmt.Errorf("store: history: %w", err)
+	}
+	defer ins.Close()
+	for _, c := range chunks {
+		if _, err := ins.Exec(c.target, int64(c.last), int64(c.first), c.n, c.kinds, c.data); err != nil {
 			return fmt.Errorf("store: history: insert: %w", err)
 		}
-		args = args[:0]
 	}
 	if err := addTargetTotals(tx, totals); err != nil {
 		return err
@@ -164,23 +170,13 @@ func (s *Store) writeHistory(rows []state.HistoryRow) error {
 	return nil
 }
 
-const insertHistory = `INSERT OR IGNORE INTO history (target, ord, kind, account, bot, line) VALUES (?, ?, ?, ?, ?, ?)`
+// maxChunkEntries bounds a chunk, so that reading a few entries never
+// decodes many.
+const maxChunkEntries = 256
 
-// insertRows is how many rows one INSERT writes.
-const insertRows = 64
-
-// insertHistoryRows is an INSERT of n rows.
-func insertHistoryRows(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT OR IGNORE INTO history (target, ord, kind, account, bot, line) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?)")
-	}
-	return b.String()
-}
+// insertChunk writes a chunk; one already there (the same commit written
+// again) is kept.
+const insertChunk = `INSERT OR IGNORE INTO history_chunks (target, last, first, n, kinds, data) VALUES (?, ?, ?, ?, ?, ?)`
 
 func addTargetTotals(tx *sql.Tx, totals map[string]*targetTotals) error {
 	up, err := tx.Prepare(`INSERT INTO history_targets (target, last_ord, last_msg, rows) VALUES (?, ?, ?, ?)
@@ -273,16 +269,20 @@ func prefixEnd(prefix string) string {
 }
 
 // storeOffline writes messages kept for offline accounts: each in the
-// recipient's conversation and in its waiting list, at once (the sender
-// is told once it is committed).
+// recipient's conversation (a chunk of its own) and in its waiting list,
+// at once (the sender is told once it is committed).
 func storeOffline(tx *sql.Tx, wr state.StoreOffline) error {
 	totals := map[string]*targetTotals{}
+	maxOrd := uint64(0)
 	for _, m := range wr.Messages {
 		e := m.Entry
-		if _, err := tx.Exec(insertHistory, m.Target, int64(e.Ord), int(e.Kind), e.Account, e.Bot, encodeEntry(e)); err != nil {
+		line := encodeEntry(e)
+		data := appendEntry(nil, e, line)
+		if _, err := tx.Exec(insertChunk, m.Target, int64(e.Ord), int64(e.Ord), 1, 1<<e.Kind, data); err != nil {
 			return fmt.Errorf("store: offline message: %w", err)
 		}
-		if _, err := tx.Exec(`INSERT OR IGNORE INTO offline (account, ord, target, sender) VALUES (?, ?, ?, ?)`, m.Account, int64(e.Ord), m.Target, m.Sender); err != nil {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO offline (account, ord, sender, sender_account, bot, line) VALUES (?, ?, ?, ?, ?, ?)`,
+			m.Account, int64(e.Ord), m.Sender, e.Account, e.Bot, line); err != nil {
 			if strings.Contains(err.Error(), "FOREIGN KEY") {
 				return fmt.Errorf("%w: account %q", ErrNotFound, m.Account)
 			}
@@ -295,13 +295,10 @@ func storeOffline(tx *sql.Tx, wr state.StoreOffline) error {
 		}
 		t.rows++
 		t.lastOrd, t.lastMsg = max(t.lastOrd, e.Ord), max(t.lastMsg, e.Ord)
+		maxOrd = max(maxOrd, e.Ord)
 	}
 	if err := addTargetTotals(tx, totals); err != nil {
 		return err
-	}
-	maxOrd := uint64(0)
-	for _, m := range wr.Messages {
-		maxOrd = max(maxOrd, m.Entry.Ord)
 	}
 	return raiseOrdMark(tx, maxOrd)
 }
@@ -310,7 +307,7 @@ func storeOffline(tx *sql.Tx, wr state.StoreOffline) error {
 // (its offline messages and read markers go with the account itself).
 func deletePrivateHistory(tx *sql.Tx, account string) error {
 	prefix := "@" + account + " "
-	if _, err := tx.Exec(`DELETE FROM history WHERE target >= ? AND target < ?`, prefix, prefixEnd(prefix)); err != nil {
+	if _, err := tx.Exec(`DELETE FROM history_chunks WHERE target >= ? AND target < ?`, prefix, prefixEnd(prefix)); err != nil {
 		return fmt.Errorf("store: delete private history: %w", err)
 	}
 	if _, err := tx.Exec(`DELETE FROM history_targets WHERE target >= ? AND target < ?`, prefix, prefixEnd(prefix)); err != nil {

@@ -128,35 +128,50 @@ func (s *Store) QueryHistory(ranges []state.HistoryRange, done func([][]*state.H
 	})
 }
 
-// queryRange reads one range from the database.
+// queryRange reads one range from the database: the chunks that may hold
+// entries of it, newest or oldest first, until it has enough.
 func queryRange(db *sql.DB, rg state.HistoryRange) ([]*state.HistoryEntry, error) {
+	if rg.Limit <= 0 || rg.Lo >= rg.Hi {
+		return nil, nil
+	}
 	order := "ASC"
 	if rg.FromEnd {
 		order = "DESC"
 	}
-	rows, err := db.Query(`SELECT ord, kind, account, bot, line FROM history
-		WHERE target = ? AND ord > ? AND ord < ? AND kind <= ? ORDER BY ord `+order+` LIMIT ?`,
-		rg.Target, clampOrd(rg.Lo), clampOrd(rg.Hi), int(rg.MaxKind), rg.Limit)
+	rows, err := db.Query(`SELECT data FROM history_chunks
+		WHERE target = ? AND last > ? AND first < ? AND (kinds & ?) != 0 ORDER BY last `+order,
+		rg.Target, clampOrd(rg.Lo), clampOrd(rg.Hi), (2<<rg.MaxKind)-1)
 	if err != nil {
 		return nil, fmt.Errorf("store: history read: %w", err)
 	}
 	defer rows.Close()
 	var out []*state.HistoryEntry
-	for rows.Next() {
-		var ord int64
-		var kind int
-		var account, line string
-		var bot bool
-		if err := rows.Scan(&ord, &kind, &account, &bot, &line); err != nil {
+	for len(out) < rg.Limit && rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
 			return nil, fmt.Errorf("store: history read: %w", err)
 		}
-		e, err := decodeEntry(ord, kind, account, bot, line)
-		if err != nil {
-			continue // one damaged row does not hide the rest
+		var got []*state.HistoryEntry
+		// A damaged chunk keeps what could be read of it, and one
+		// damaged entry does not hide the rest.
+		_ = eachEntry(data, func(c chunkEntry) bool {
+			if c.ord > rg.Lo && c.ord < rg.Hi && c.kind <= rg.MaxKind {
+				if e, err := c.entry(); err == nil {
+					got = append(got, e)
+				}
+			}
+			return true
+		})
+		if rg.FromEnd {
+			out = append(got, out...)
+		} else {
+			out = append(out, got...)
 		}
-		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: history read: %w", err)
+	}
+	return limitRange(out, rg), nil
 }
 
 // clampOrd fits an ord bound into SQLite's signed integers.
@@ -250,8 +265,7 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 // queued, so the database has them all.
 func (s *Store) QueryOffline(account string, done func([]*state.HistoryEntry, error)) bool {
 	return s.read(func(db *sql.DB) {
-		rows, err := db.Query(`SELECT h.ord, h.kind, h.account, h.bot, h.line FROM offline o
-			JOIN history h ON h.target = o.target AND h.ord = o.ord WHERE o.account = ? ORDER BY o.ord`, account)
+		rows, err := db.Query(`SELECT ord, sender_account, bot, line FROM offline WHERE account = ? ORDER BY ord`, account)
 		if err != nil {
 			done(nil, fmt.Errorf("store: offline messages: %w", err))
 			return
@@ -260,14 +274,13 @@ func (s *Store) QueryOffline(account string, done func([]*state.HistoryEntry, er
 		var out []*state.HistoryEntry
 		for rows.Next() {
 			var ord int64
-			var kind int
 			var acct, line string
 			var bot bool
-			if err := rows.Scan(&ord, &kind, &acct, &bot, &line); err != nil {
+			if err := rows.Scan(&ord, &acct, &bot, &line); err != nil {
 				done(nil, fmt.Errorf("store: offline messages: %w", err))
 				return
 			}
-			if e, err := decodeEntry(ord, kind, acct, bot, line); err == nil {
+			if e, err := decodeEntry(ord, int(state.KindMessage), acct, bot, line); err == nil {
 				out = append(out, e)
 			}
 		}

@@ -10,15 +10,16 @@ import (
 )
 
 // Retention. Run deletes history older than [history] retention, and the
-// oldest rows of a target past maxRowsPerTarget, a few hundred rows per
-// transaction (purgeBatch), so that purging never holds the database for
-// long; while there is more to delete the next step comes soon
-// (purgeBusyEvery), otherwise after purgeIdleEvery. A cursor walks the
-// targets in order, so every target is visited in turn however many there
-// are. Offline messages expire with the history they belong to.
+// oldest entries of a target past maxRowsPerTarget, a few chunks per
+// transaction (purgeBatch chunks, of at most maxChunkEntries entries
+// each), so that purging never holds the database for long; while there
+// is more to delete the next step comes soon (purgeBusyEvery), otherwise
+// after purgeIdleEvery. A chunk goes once its last entry has expired. A
+// cursor walks the targets in order, so every target is visited in turn
+// however many there are. Offline messages expire with the rest.
 
 const (
-	purgeBatch     = 500
+	purgeBatch     = 16
 	purgeTargets   = 64 // targets looked at per step
 	purgeBusyEvery = 50 * time.Millisecond
 	purgeIdleEvery = 10 * time.Second
@@ -78,7 +79,7 @@ func (s *Store) purgeStep() time.Duration {
 }
 
 // PurgeOnce runs one retention step at once, outside Run (tests, and the
-// synthetic long run): the rows it deleted and whether more are due.
+// synthetic long run): the entries it deleted and whether more are due.
 func (s *Store) PurgeOnce() (int, bool, error) { return s.purgeOnce() }
 
 func (s *Store) purgeOnce() (deleted int, more bool, err error) {
@@ -97,33 +98,38 @@ func (s *Store) purgeOnce() (deleted int, more bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	budget := purgeBatch
+	budget := purgeBatch // chunks
 	for _, t := range targets {
 		p.cursor = t.target
-		n := int64(0)
+		var n int64
 		if cutoff > 0 {
-			if n, err = deleteOldest(tx, t.target, cutoff, budget); err != nil {
+			var chunks int
+			if n, chunks, err = deleteChunks(tx, t.target, cutoff, budget); err != nil {
 				return 0, false, err
 			}
+			budget -= chunks
 		}
-		if over := t.rows - n - maxRows; over > 0 && budget > int(n) {
-			m, err := deleteOldest(tx, t.target, 1<<63-1, min(int(over), budget-int(n)))
+		for left := t.rows - n; left > maxRows && budget > 0; {
+			m, chunks, err := deleteChunks(tx, t.target, 1<<63-1, 1)
 			if err != nil {
 				return 0, false, err
 			}
-			n += m
+			if chunks == 0 {
+				break
+			}
+			n, left, budget = n+m, left-m, budget-chunks
 		}
-		budget -= int(n)
 		deleted += int(n)
 		if n > 0 {
 			if _, err := tx.Exec(`UPDATE history_targets SET rows = max(rows - ?, 0) WHERE target = ?`, n, t.target); err != nil {
 				return 0, false, fmt.Errorf("store: purge: %w", err)
 			}
-			if _, err := tx.Exec(`DELETE FROM history_targets WHERE target = ? AND NOT EXISTS (SELECT 1 FROM history WHERE target = ?)`, t.target, t.target); err != nil {
+			if _, err := tx.Exec(`DELETE FROM history_targets WHERE target = ? AND NOT EXISTS (SELECT 1 FROM history_chunks WHERE target = ?)`, t.target, t.target); err != nil {
 				return 0, false, fmt.Errorf("store: purge: %w", err)
 			}
 		}
-		if budget == 0 {
+		if budget <= 0 {
+			budget = 0
 			break
 		}
 	}
@@ -170,14 +176,24 @@ func purgeCandidates(tx *sql.Tx, cursor string) ([]purgeTarget, error) {
 	return out, rows.Err()
 }
 
-// deleteOldest deletes up to n of target's oldest rows below ord.
-func deleteOldest(tx *sql.Tx, target string, below uint64, n int) (int64, error) {
-	res, err := tx.Exec(`DELETE FROM history WHERE target = ?1 AND ord IN
-		(SELECT ord FROM history WHERE target = ?1 AND ord < ?2 ORDER BY ord LIMIT ?3)`, target, clampOrd(below), n)
+// deleteChunks deletes up to n of target's oldest chunks whose last
+// entry is below ord, and returns the entries and chunks it deleted.
+func deleteChunks(tx *sql.Tx, target string, below uint64, n int) (entries int64, chunks int, err error) {
+	rows, err := tx.Query(`DELETE FROM history_chunks WHERE target = ?1 AND last IN
+		(SELECT last FROM history_chunks WHERE target = ?1 AND last < ?2 ORDER BY last LIMIT ?3) RETURNING n`, target, clampOrd(below), n)
 	if err != nil {
-		return 0, fmt.Errorf("store: purge %s: %w", target, err)
+		return 0, 0, fmt.Errorf("store: purge %s: %w", target, err)
 	}
-	return res.RowsAffected()
+	defer rows.Close()
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return 0, 0, fmt.Errorf("store: purge %s: %w", target, err)
+		}
+		entries += k
+		chunks++
+	}
+	return entries, chunks, rows.Err()
 }
 
 // prevKey is a key just before k, so that a walk resumes at k itself.

@@ -9,9 +9,9 @@ import (
 	"chatd/state"
 )
 
-// Retention deletes what is older than it, a batch at a time, and a
-// target past its row cap loses its oldest rows; offline messages expire
-// with the rest.
+// Retention deletes what is older than it, a batch of chunks at a time,
+// and a target past its cap loses its oldest chunks (so it keeps at most
+// the cap, and less by under a chunk).
 func TestPurgeRetentionAndCap(t *testing.T) {
 	s, err := Open("", nil)
 	if err != nil {
@@ -37,8 +37,8 @@ func TestPurgeRetentionAndCap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n > purgeBatch {
-			t.Fatalf("one step deleted %d rows, more than a batch (%d)", n, purgeBatch)
+		if n > purgeBatch*maxChunkEntries {
+			t.Fatalf("one step deleted %d entries, more than a batch of chunks (%d)", n, purgeBatch*maxChunkEntries)
 		}
 		total += n
 		steps++
@@ -50,11 +50,11 @@ func TestPurgeRetentionAndCap(t *testing.T) {
 		}
 	}
 	count := func(target string) (n int) {
-		s.db.QueryRow(`SELECT count(*) FROM history WHERE target = ?`, target).Scan(&n)
+		s.db.QueryRow(`SELECT coalesce(sum(n), 0) FROM history_chunks WHERE target = ?`, target).Scan(&n)
 		return n
 	}
-	if count("#old") != 0 || count("#new") != 700 || total != 1300 {
-		t.Fatalf("after purging: #old %d rows, #new %d (want 0, 700); %d deleted in %d steps", count("#old"), count("#new"), total, steps)
+	if old, fresh := count("#old"), count("#new"); old != 0 || fresh > 700 || fresh <= 700-maxChunkEntries || total != 2000-fresh {
+		t.Fatalf("after purging: #old %d entries, #new %d (want 0, and at most 700 but not a chunk less); %d deleted in %d steps", old, fresh, total, steps)
 	}
 	var targets int
 	s.db.QueryRow(`SELECT count(*) FROM history_targets`).Scan(&targets)
@@ -114,7 +114,7 @@ func TestHistoryDoesNotGrow(t *testing.T) {
 		_ = day
 	}
 	var alive int
-	s.db.QueryRow(`SELECT count(*) FROM history`).Scan(&alive)
+	s.db.QueryRow(`SELECT coalesce(sum(n), 0) FROM history_chunks`).Scan(&alive)
 	t.Logf("pages per day: %v; rows alive at the end: %d", pages, alive)
 	if alive > 25*100 {
 		t.Fatalf("%d rows alive, more than a day and an hour's worth", alive)
