@@ -14,6 +14,7 @@ import (
 	"chatd/commands"
 	"chatd/conf"
 	"chatd/state"
+	"chatd/store"
 
 	"gopkg.in/irc.v4"
 )
@@ -86,6 +87,12 @@ func worstLines() []worstLine {
 		{"WHOX_star", "WHO * %tcuihsnfdlaor,123"},
 		{"WHOX_lobby", "WHO #lobby %cuhsnfdar"},
 		{"MONITOR_add_100", "MONITOR + " + monitorList(100)},
+		// History: the lobby holds 2,000 messages of 400 bytes, the newest
+		// 1,000 in memory; chathistory_max is 1,000, its highest value.
+		{"CHATHISTORY_LATEST_1000_memory", "CHATHISTORY LATEST #lobby * 1000"},
+		{"CHATHISTORY_BETWEEN_1000_store", "CHATHISTORY BETWEEN #lobby timestamp=2000-01-01T00:00:00.000Z timestamp=2200-01-01T00:00:00.000Z 1000"},
+		{"CHATHISTORY_AROUND_1000", "CHATHISTORY AROUND #lobby timestamp=2100-01-01T00:00:00.000Z 1000"},
+		{"CHATHISTORY_TARGETS_1000", "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2200-01-01T00:00:00.000Z 1000"},
 	}
 }
 
@@ -136,9 +143,17 @@ func buildNetwork(users, channels int) *network {
 	cfg := conf.Default()
 	cfg.Server.Name = "chatd.test"
 	cfg.Limits.MaxChannelsPerClient = 100
+	cfg.History.ChathistoryMax = 1000
 	w := state.New(cfg, commands.New(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	n := &network{w: w}
 	w.ObserveEvents(n.observe)
+	// A store (in memory) for history that memory no longer holds.
+	st, err := store.Open("", nil)
+	if err != nil {
+		panic(err)
+	}
+	w.SetHistoryStore(st)
+	go st.Run()
 	go w.Run()
 	id := state.ClientID(0)
 	connect := func(nick, realname string, out state.Outbox) state.ClientID {
@@ -167,9 +182,19 @@ func buildNetwork(users, channels int) *network {
 		mask := "*" + strings.Repeat("a", 150) + fmt.Sprintf("%d!*@*", i)
 		w.Line(op, irc.MustParseMessage("MODE #bans +b "+mask))
 	}
+	// The lobby's history: 2,000 long messages, half of them older than
+	// its ring (channel_length 1,000) holds; and 1,000 people who wrote to
+	// the attacker, for TARGETS.
+	for i := range 2000 {
+		w.Line(state.ClientID(1+i%users), irc.MustParseMessage(fmt.Sprintf("PRIVMSG #lobby :%04d %s", i, strings.Repeat("h", 400))))
+	}
 	n.out = &signalOutbox{}
 	n.attacker = connect("attacker", realname, n.out)
+	w.Line(n.attacker, irc.MustParseMessage("CAP REQ :batch server-time message-tags draft/chathistory draft/event-playback"))
 	w.Line(n.attacker, irc.MustParseMessage("JOIN #bans"))
+	for i := range 1000 {
+		w.Line(state.ClientID(1+i*7%users), irc.MustParseMessage("PRIVMSG attacker :hello"))
+	}
 	// The attacker's second client has the prefix that is slowest to
 	// match against those masks: a's as far as the limits allow.
 	n.slowOut = &signalOutbox{}
