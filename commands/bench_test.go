@@ -37,9 +37,15 @@ func (o *countingOutbox) WaitFor(state.Outbox)         {}
 
 // benchWorld starts a world with n registered clients in #bench.
 func benchWorld(b *testing.B, n int) (*state.World, state.Dispatch, []*countingOutbox) {
+	return benchWorldHistory(b, n, true)
+}
+
+// benchWorldHistory is benchWorld with history on or off.
+func benchWorldHistory(b *testing.B, n int, history bool) (*state.World, state.Dispatch, []*countingOutbox) {
 	b.Helper()
 	cfg := conf.Default()
 	cfg.Server.Lobby = ""
+	cfg.History.Enabled = history
 	dispatch := commands.New()
 	w := state.New(cfg, dispatch, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	go w.Run()
@@ -60,9 +66,17 @@ func benchWorld(b *testing.B, n int) (*state.World, state.Dispatch, []*countingO
 
 // BenchmarkChannelPrivmsg dispatches one PRIVMSG to a channel of 1,000
 // members; allocs/op divided by 999 is the allocation cost per delivery.
+// history=on records each message (in memory: this world has no store),
+// history=off does not: the state goroutine's share of what history costs.
 func BenchmarkChannelPrivmsg(b *testing.B) {
+	for _, on := range []bool{true, false} {
+		b.Run(map[bool]string{true: "history=on", false: "history=off"}[on], func(b *testing.B) { benchChannelPrivmsg(b, on) })
+	}
+}
+
+func benchChannelPrivmsg(b *testing.B, history bool) {
 	const members = 1000
-	w, dispatch, outs := benchWorld(b, members)
+	w, dispatch, outs := benchWorldHistory(b, members, history)
 	msg := irc.MustParseMessage("PRIVMSG #bench :hello, this is a fairly ordinary chat line of some length")
 	before := outs[1].lines.Load()
 	b.ReportAllocs()
