@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"chatd/cluster"
 	"chatd/commands"
 	"chatd/conf"
 	"chatd/ircd"
@@ -38,6 +39,9 @@ type daemon struct {
 	tune      func(*state.World) // withWorldTuning
 	stopHook  func()             // withStopHook
 	beforeRun func(*state.World) // withBeforeRun
+
+	node          *cluster.Node // a cluster node's link to the others; nil on a single server
+	clusterTiming clusterTiming // withClusterTiming
 }
 
 // withStopHook calls fn in the middle of stop, after the world has shut
@@ -98,9 +102,12 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 			return nil, err
 		}
 	}
-	if err := attachStore(world, d.store); err != nil {
-		d.closeStore(false)
-		return nil, err
+	d.srv = srv
+	if !cfg.Clustered() {
+		if err := attachStore(world, d.store); err != nil {
+			d.closeStore(false)
+			return nil, err
+		}
 	}
 	srv.SetIdleHandOff(d.idleHandOff)
 	if d.stall > 0 {
@@ -133,7 +140,16 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 		return nil, err
 	}
 	d.web = webSrv
-	world.LoadKlines(klines)
+	if cfg.Clustered() {
+		if err := d.openCluster(world, klines); err != nil {
+			closeListeners(srv)
+			webSrv.Close(0)
+			d.closeStore(false)
+			return nil, err
+		}
+	} else {
+		world.LoadKlines(klines)
+	}
 	if d.klinePath != "" {
 		d.klines = newKlineFile(d.klinePath, log)
 		world.SetKlineStore(d.klines)
@@ -147,6 +163,17 @@ func startDaemon(cfg *conf.Config, log *slog.Logger, opts ...daemonOption) (*dae
 	}
 	go func() { d.store.Run(); close(d.storeDone) }()
 	go func() { world.Run(); close(d.worldDone) }()
+	if d.node != nil {
+		if err := d.joinCluster(); err != nil {
+			d.node.Close()
+			world.Shutdown("Server shutting down")
+			<-d.worldDone
+			d.closeStore(true)
+			closeListeners(srv)
+			webSrv.Close(0)
+			return nil, err
+		}
+	}
 	go func() { srv.Serve(ctx); close(d.serveDone) }()
 	webSrv.Serve()
 	return d, nil
@@ -163,8 +190,14 @@ func (d *daemon) stop() {
 	d.cancel()
 	<-d.serveDone
 	d.web.StopAccepting()
+	if d.node != nil {
+		d.node.Leave() // this node's clients quit on every node
+	}
 	d.world.Shutdown("Server shutting down")
 	<-d.worldDone
+	if d.node != nil {
+		d.node.Close()
+	}
 	if d.klines != nil {
 		d.klines.close() // writes the last K-line change, if one is pending
 	}
@@ -189,4 +222,11 @@ func (d *daemon) closeStore(running bool) {
 	if err := d.store.Close(running); err != nil {
 		d.log.Error("closing the store", "err", err)
 	}
+}
+
+// closeListeners closes srv's bound listeners without ever serving them.
+func closeListeners(srv *ircd.Server) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	srv.Serve(ctx)
 }

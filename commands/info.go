@@ -63,10 +63,12 @@ func handleInfo(w *state.World, c *state.Client, m *irc.Message) error {
 	return nil
 }
 
-// handleLinks answers LINKS [[<remote server>] <server mask>]: chatd is one
-// server, so the list is itself (364 <server> <server> :0 <info>, hop
-// count 0) when the mask matches its name, then always 365 with the mask
-// ("*" when none was given). A remote server that is not this one is 402.
+// handleLinks answers LINKS [[<remote server>] <server mask>]: a single
+// chatd is one server, so the list is itself (364 <server> <server> :0
+// <info>, hop count 0); each node of a cluster is a server, the asker's
+// own at hop count 0 and every other one linked to it at 1. Those whose
+// name matches the mask are listed, then always 365 with the mask ("*"
+// when none was given). A remote server that is not one of them is 402.
 func handleLinks(w *state.World, c *state.Client, m *irc.Message) error {
 	mask := "*"
 	if n := len(m.Params); n > 0 && m.Params[n-1] != "" {
@@ -77,12 +79,44 @@ func handleLinks(w *state.World, c *state.Client, m *irc.Message) error {
 			return err
 		}
 	}
-	name := w.Config.Server.Name
-	if wildcardMatch(strings.ToLower(mask), strings.ToLower(name)) {
-		w.Numeric(c, rplLinks, name, name, "0 "+w.Config.Server.Network+" server")
+	here := w.ServerOf(c)
+	for _, name := range serverNames(w, c) {
+		if !wildcardMatch(strings.ToLower(mask), strings.ToLower(name)) {
+			continue
+		}
+		hops := "1 "
+		if name == here {
+			hops = "0 "
+		}
+		w.Numeric(c, rplLinks, name, here, hops+serverInfo(w, c.Node))
 	}
 	w.Numeric(c, rplEndOfLinks, mask, "End of /LINKS list")
 	return nil
+}
+
+// serverNames lists the servers of the network: this one, or the nodes
+// of a cluster, c's own first.
+func serverNames(w *state.World, c *state.Client) []string {
+	nodes := w.Nodes()
+	if len(nodes) == 0 {
+		return []string{w.Config.Server.Name}
+	}
+	names := []string{w.ServerOf(c)}
+	for _, n := range nodes {
+		if n.Name != names[0] {
+			names = append(names, n.Name)
+		}
+	}
+	return names
+}
+
+// serverInfo is the description of a server (of node, "" for this
+// single server).
+func serverInfo(w *state.World, node string) string {
+	if n, ok := w.NodeInfo(node); ok && n.Info != "" {
+		return n.Info
+	}
+	return w.Config.Server.Network + " server"
 }
 
 // RPL_LINKS and RPL_ENDOFLINKS.
@@ -96,6 +130,11 @@ const (
 func checkServerTarget(w *state.World, target string, nickOK bool) error {
 	if target == "" || wildcardMatch(strings.ToLower(target), strings.ToLower(w.Config.Server.Name)) {
 		return nil
+	}
+	for _, n := range w.Nodes() {
+		if wildcardMatch(strings.ToLower(target), strings.ToLower(n.Name)) {
+			return nil
+		}
 	}
 	if nickOK && w.ClientByNick(target) != nil {
 		return nil

@@ -114,17 +114,25 @@ func isupportReplies(w *state.World) []state.Reply {
 	return replies
 }
 
+// sendLusers answers LUSERS. On a cluster each node is a server: "local"
+// counts are those of c's node, which is linked to every other one.
 func sendLusers(w *state.World, c *state.Client) {
 	users := w.UserCount()
 	invisible := w.InvisibleCount()
-	w.Numeric(c, irc.RPL_LUSERCLIENT, fmt.Sprintf("There are %d users and %d invisible on 1 servers", users-invisible, invisible))
+	servers := max(1, len(w.Nodes()))
+	local := w.NodeClients(c.Node)
+	w.Numeric(c, irc.RPL_LUSERCLIENT, fmt.Sprintf("There are %d users and %d invisible on %d servers", users-invisible, invisible, servers))
 	w.Numeric(c, irc.RPL_LUSEROP, strconv.Itoa(w.OperCount()), "operator(s) online")
 	w.Numeric(c, irc.RPL_LUSERUNKNOWN, strconv.Itoa(w.UnknownCount()), "unknown connection(s)")
 	w.Numeric(c, irc.RPL_LUSERCHANNELS, strconv.Itoa(len(w.Channels())), "channels formed")
-	w.Numeric(c, irc.RPL_LUSERME, fmt.Sprintf("I have %d clients and 0 servers", users))
-	u, max := strconv.Itoa(users), strconv.Itoa(w.MaxUsers())
-	w.Numeric(c, state.RplLocalUsers, u, max, fmt.Sprintf("Current local users %s, max %s", u, max))
-	w.Numeric(c, state.RplGlobalUsers, u, max, fmt.Sprintf("Current global users %s, max %s", u, max))
+	w.Numeric(c, irc.RPL_LUSERME, fmt.Sprintf("I have %d clients and %d servers", local, servers-1))
+	u, most := strconv.Itoa(users), strconv.Itoa(w.MaxUsers())
+	l, lmost := strconv.Itoa(local), most
+	if servers > 1 {
+		lmost = l // the most a node had is not kept: its own count now
+	}
+	w.Numeric(c, state.RplLocalUsers, l, lmost, fmt.Sprintf("Current local users %s, max %s", l, lmost))
+	w.Numeric(c, state.RplGlobalUsers, u, most, fmt.Sprintf("Current global users %s, max %s", u, most))
 }
 
 func sendMOTD(w *state.World, c *state.Client) {

@@ -173,7 +173,7 @@ func handleWhois(w *state.World, c *state.Client, m *irc.Message) error {
 	}
 	w.Numeric(c, irc.RPL_WHOISUSER, u.Nick, u.User, u.Host, "*", u.Realname)
 	sendWhoisChannels(w, c, u)
-	w.Numeric(c, irc.RPL_WHOISSERVER, u.Nick, w.Config.Server.Name, w.Config.Server.Network+" server")
+	w.Numeric(c, irc.RPL_WHOISSERVER, u.Nick, w.ServerOf(u), serverInfo(w, u.Node))
 	if u.Away != "" {
 		w.Numeric(c, irc.RPL_AWAY, u.Nick, u.Away)
 	}

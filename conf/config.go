@@ -23,6 +23,7 @@ type Config struct {
 	HTTP     HTTP      `toml:"http"`
 	History  History   `toml:"history"`
 	Commands []Command `toml:"command"` // [[command]]: verbs defined in the config (commands.go)
+	Cluster  Cluster   `toml:"cluster"`
 }
 
 // HTTP is the [http] table: the web chat page, its WebSocket, /metrics
@@ -213,6 +214,7 @@ func Default() *Config {
 			TrustedProxies: []string{},
 			Metrics:        true,
 		},
+		Cluster: defaultCluster(),
 		History: History{
 			Enabled:         true,
 			ChannelLength:   1000,

@@ -76,6 +76,7 @@ func (c *Config) validate(reserved map[string]bool) error {
 	c.validateHTTP(&ch)
 	c.validateHistory(&ch)
 	c.validateCommands(&ch, reserved)
+	c.validateCluster(&ch)
 	return errors.Join(ch.errs...)
 }
 

@@ -35,7 +35,8 @@ type Server struct {
 	pending     pendingConns // connections still registering (unregistered.go)
 	queues      queueLimits  // send queue limits, shared by every connection
 	nextID      atomic.Uint64
-	live        atomic.Int64 // open connections, for max_clients
+	idBase      atomic.Uint64 // high bits of every client ID: a cluster node's slot
+	live        atomic.Int64  // open connections, for max_clients
 	cert        atomic.Pointer[tls.Certificate]
 	tlsConfig   *tls.Config // shared by TLS listeners; serves cert
 
@@ -65,6 +66,10 @@ func (s *Server) SetStallTimeout(d time.Duration) { s.queues.stall.Store(int64(d
 
 // Stats are the network side's counters (for /metrics).
 func (s *Server) Stats() *Stats { return s.stats }
+
+// SetClientIDBase puts base in the high bits of every client ID from
+// now on: a cluster node's IDs must differ from every other node's.
+func (s *Server) SetClientIDBase(base uint64) { s.idBase.Store(base) }
 
 // Config returns the configuration in force.
 func (s *Server) Config() *conf.Config { return s.cfg.Load() }
@@ -283,7 +288,7 @@ func (s *Server) attach(a Accepted) {
 		s.refuse(t, addr, why)
 		return
 	}
-	c := &conn{srv: s, id: state.ClientID(s.nextID.Add(1)), t: t, kind: a.Kind, addr: addr, wakeCh: make(chan struct{}, 1)}
+	c := &conn{srv: s, id: state.ClientID(s.idBase.Load() | s.nextID.Add(1)), t: t, kind: a.Kind, addr: addr, wakeCh: make(chan struct{}, 1)}
 	c.sendQueue = &sendQueue{
 		t:            t,
 		stats:        s.stats,
@@ -319,7 +324,7 @@ func (s *Server) attach(a Accepted) {
 	if a.Handshake != nil {
 		go func() {
 			if !s.world.ConnectTLS(c.id, c, addr, a.Handshake()) {
-				c.Close() // shutting down: the world will not close it
+				c.refused(addr) // the world will not close it
 				return
 			}
 			c.readLoop()
@@ -327,7 +332,7 @@ func (s *Server) attach(a Accepted) {
 		return
 	}
 	if !s.world.Connect(c.id, c, addr, a.Secure) {
-		c.Close() // shutting down: the world will not close it
+		c.refused(addr) // the world will not close it
 		return
 	}
 	go c.readLoop()
@@ -425,4 +430,13 @@ func closeAll(ls []listener) {
 	for _, l := range ls {
 		_ = l.Close()
 	}
+}
+
+// refused closes a connection the world did not take: the server is
+// shutting down, or, on a cluster node, has lost the rest of the network.
+func (c *conn) refused(addr netip.Addr) {
+	if line := closingLink(addr, "Server unavailable; try again or another server"); line != nil {
+		c.Enqueue(line)
+	}
+	c.Close()
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"slices"
 	"sort"
+	"strings"
 
 	"gopkg.in/irc.v4"
 )
@@ -47,6 +48,16 @@ func (w *World) AccountByCert(fp string) *Account {
 		return nil
 	}
 	return w.accounts[w.certs[fp]]
+}
+
+// AllAccounts lists every account, by folded name.
+func (w *World) AllAccounts() []Account {
+	list := make([]Account, 0, len(w.accounts))
+	for _, a := range w.accounts {
+		list = append(list, *a)
+	}
+	slices.SortFunc(list, func(a, b Account) int { return strings.Compare(Fold(a.Name), Fold(b.Name)) })
+	return list
 }
 
 // AccountCount is the number of accounts.

@@ -151,6 +151,11 @@ func (d *dumper) leaf(v reflect.Value, owner bool) (string, bool) {
 		if m, ok := v.Interface().(*irc.Message); ok {
 			return strconv.Quote(m.String()), true
 		}
+		if cfg, ok := v.Interface().(*conf.Config); ok {
+			// The node's own keys (listeners, files) differ between nodes.
+			data, _ := json.Marshal(conf.WorldPart(cfg))
+			return string(data), true
+		}
 		data, _ := json.Marshal(v.Interface())
 		return string(data), true
 	}

@@ -113,6 +113,12 @@ func (StoreChange) isEvent()  {}
 type Stamped struct {
 	Stamp
 	Event Event
+	// Node, Epoch and LSeq say which node published the event, in which
+	// of its lives, and its place among that life's events ("" and 0 on
+	// a single server; state/node.go).
+	Node  string
+	Epoch uint64
+	LSeq  uint64
 }
 
 // Record has fn told of every event the world applies, with its stamp, in
@@ -141,7 +147,13 @@ func (w *World) applyStamped(s Stamped) {
 		w.now = s.Time
 	}
 	if w.recorder != nil {
-		w.recorder(Stamped{Stamp: Stamp{Seq: s.Seq, Time: w.now}, Event: s.Event})
+		r := s
+		r.Time = w.now
+		w.recorder(r)
+	}
+	if s.Node != "" {
+		w.fromNode(s)
+		return
 	}
 	w.handle(s.Event)
 }

@@ -32,6 +32,7 @@ var fieldKinds = map[string]fieldKind{
 	"World.conts":             transient,
 	"World.contSeq":           snap,
 	"World.nodes":             snap,
+	"World.nodeUsers":         derived,
 	"World.restoredServices":  snap,
 	"World.clients":           snap,
 	"World.nicks":             derived,
@@ -212,6 +213,9 @@ var fieldKinds = map[string]fieldKind{
 	"Node.Started":  snap,
 	"Node.LastTick": snap,
 	"Node.Info":     snap,
+	"Node.Slot":     snap,
+	"Node.Next":     snap,
+	"Node.early":    transient, // must be empty for a snapshot (Quiescent)
 
 	"request.open":     transient,
 	"request.label":    transient,

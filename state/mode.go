@@ -1,5 +1,7 @@
 package state
 
+import "gopkg.in/irc.v4"
+
 // Mode says where a world's log is and which of its clients are local.
 type Mode uint8
 
@@ -79,4 +81,18 @@ func (w *World) ServerOf(c *Client) string {
 		return w.Config.Server.Name
 	}
 	return c.Node
+}
+
+// CloseLocal sends this node's own clients ERROR with reason and closes
+// their connections, without changing the world: a cluster node that
+// lost the log stops serving, and the log will say that they quit (their
+// node's life ends). Node-local; call it through Post or Call.
+func (w *World) CloseLocal(reason string) {
+	line := w.encodeOrLog(&irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + reason}})
+	for _, c := range w.clients {
+		if !c.remote && !c.gone {
+			c.Out.Enqueue(line)
+			c.Out.Close()
+		}
+	}
 }

@@ -84,6 +84,9 @@ func (w *World) Register(c *Client) {
 	w.countModes(c, -1)
 	c.Registered = true
 	w.countModes(c, +1)
+	if c.Node != "" {
+		w.nodeUsers[c.Node]++
+	}
 	w.indexUser(c)
 	w.monitorOnline(c)
 	c.SignedOn = w.Now()
@@ -170,6 +173,11 @@ func (w *World) Quit(c *Client, reason string) {
 	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})
 	if c.Registered {
 		w.users.Delete(c)
+		if c.Node != "" {
+			if w.nodeUsers[c.Node]--; w.nodeUsers[c.Node] <= 0 {
+				delete(w.nodeUsers, c.Node)
+			}
+		}
 	}
 	if c.Nick != "" && w.nicks[c.folded] == c {
 		delete(w.nicks, c.folded)

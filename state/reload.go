@@ -31,7 +31,14 @@ func (w *World) Reloader() Reloader { return w.reloader }
 // w.Config at the time of use (MOTD, limits, opers, default modes, lobby,
 // password) follows at once; WHOWAS is resized, keeping the newest
 // entries. Existing channels keep their modes.
+//
+// On a cluster node only the world keys change (conf.WithWorldKeys): the
+// config may come from another node, whose own keys (listeners, files)
+// are not this node's.
 func (w *World) ApplyConfig(cfg *conf.Config) {
+	if w.mode == Clustered {
+		cfg = conf.WithWorldKeys(w.Config, cfg)
+	}
 	if n := cfg.Limits.WhowasLength; n != len(w.whowas.entries) {
 		w.whowas = w.whowas.resized(n)
 	}

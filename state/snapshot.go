@@ -163,6 +163,11 @@ func (w *World) Quiescent() bool {
 			return false
 		}
 	}
+	for _, n := range w.nodes {
+		if len(n.early) > 0 {
+			return false
+		}
+	}
 	return true
 }
 
@@ -300,6 +305,7 @@ func (w *World) RestoreSnapshot(data []byte) (uint64, error) {
 	w.nicks = make(map[string]*Client, len(s.Clients))
 	w.users = newUserIndex()
 	w.watchers = make(map[string]map[*Client]struct{})
+	w.nodeUsers = make(map[string]int)
 	w.unregistered, w.opers, w.invisible = 0, 0, 0
 	for _, sc := range s.Clients {
 		c := restoreClient(sc)
@@ -309,6 +315,9 @@ func (w *World) RestoreSnapshot(data []byte) (uint64, error) {
 		}
 		if c.Registered {
 			w.users.ReplaceOrInsert(c)
+			if c.Node != "" {
+				w.nodeUsers[c.Node]++
+			}
 		} else {
 			w.unregistered++
 		}

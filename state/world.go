@@ -42,15 +42,16 @@ type World struct {
 	// default, see commands/secret.go); tests lower it.
 	PasswordFailDelay time.Duration
 
-	dispatch Dispatch
-	inbox    chan event
-	mode     Mode
-	log      EventLog         // where a cluster node publishes (state/mode.go); nil otherwise
-	recorder func(Stamped)    // see Record
-	seq      uint64           // the sequence number of the event being handled
-	conts    map[uint64]cont  // continuations waiting for a Result (state/offload.go)
-	contSeq  uint64           // the last continuation key handed out
-	nodes    map[string]*Node // a cluster's live nodes by name (state/node.go)
+	dispatch  Dispatch
+	inbox     chan event
+	mode      Mode
+	log       EventLog         // where a cluster node publishes (state/mode.go); nil otherwise
+	recorder  func(Stamped)    // see Record
+	seq       uint64           // the sequence number of the event being handled
+	conts     map[uint64]cont  // continuations waiting for a Result (state/offload.go)
+	contSeq   uint64           // the last continuation key handed out
+	nodes     map[string]*Node // a cluster's live nodes by name (state/node.go)
+	nodeUsers map[string]int   // registered clients by node
 
 	// restoredServices is Services' part of a snapshot, until package
 	// commands takes it (RestoredServices).
@@ -162,6 +163,7 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		dispatch:  dispatch,
 		conts:     make(map[uint64]cont),
 		nodes:     make(map[string]*Node),
+		nodeUsers: make(map[string]int),
 		inbox:     make(chan event, 4096),
 		clients:   make(map[ClientID]*Client),
 		nicks:     make(map[string]*Client),

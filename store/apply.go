@@ -20,6 +20,8 @@ var ErrNotFound = errors.New("store: not found")
 // apply performs one write inside tx.
 func apply(tx *sql.Tx, wr state.Write) error {
 	switch wr := wr.(type) {
+	case state.Projected:
+		return applyProjected(tx, wr)
 	case state.CreateAccount:
 		return createAccount(tx, wr.Account)
 	case state.SetPassword:
