@@ -31,13 +31,16 @@ import (
 func checkSecret(w *state.World, pc *passcheck.Checker, th *passcheck.Throttle, c *state.Client, key string, hash, input []byte, dummyCost int, then func(w *state.World, ok bool, retry time.Duration)) {
 	id := uint64(c.ID)
 	w.Hold(c)
+	// Suspect if it or its address failed lately, or other attempts from
+	// the address are under way; decided before this attempt takes its
+	// share of the budget, which would make every attempt look suspect.
+	prio := passcheck.Clean
+	if th.Delay(w.Now(), id, c.Addr) > 0 {
+		prio = passcheck.Suspect
+	}
 	if wait := th.Begin(w.Now(), id, c.Addr, key); wait > 0 {
 		answerAfter(w, c, th.Delay(w.Now(), id, c.Addr), func(w *state.World) { then(w, false, wait) })
 		return
-	}
-	prio := passcheck.Clean
-	if th.Delay(w.Now(), id, c.Addr) > 0 { // it or its address failed lately
-		prio = passcheck.Suspect
 	}
 	// Only c's own node compares; every node applies the outcome, which
 	// is all the log carries (one byte, never the password).
@@ -58,7 +61,7 @@ func checkSecret(w *state.World, pc *passcheck.Checker, th *passcheck.Throttle, 
 			th.Forget(id)
 			return
 		}
-		if delay := th.Delay(w.Now(), id, c.Addr); delay > 0 {
+		if delay := th.Delay(w.Now(), id, c.Addr); !ok && delay > 0 {
 			answerAfter(w, c, delay, func(w *state.World) { then(w, ok, 0) })
 			return
 		}
