@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,9 +168,19 @@ func (s *Server) URLs() []string {
 	defer s.mu.Unlock()
 	out := make([]string, len(s.listeners))
 	for i, l := range s.listeners {
-		out[i] = l.scheme + "://" + l.Addr().String() + "/"
+		out[i] = pageURL(l)
 	}
 	return out
+}
+
+// pageURL is the address to open in a browser: a listener on every
+// interface (":8080") is shown as localhost.
+func pageURL(l listener) string {
+	addr := l.Addr().String()
+	if ap, err := netip.ParseAddrPort(addr); err == nil && ap.Addr().IsUnspecified() {
+		addr = net.JoinHostPort("localhost", strconv.Itoa(int(ap.Port())))
+	}
+	return l.scheme + "://" + addr + "/"
 }
 
 // Serve starts serving every listener; it does not wait.
@@ -285,7 +296,7 @@ func (r *Reload) Commit() {
 	s.listeners = kept
 	for _, l := range r.added {
 		s.listeners = append(s.listeners, l)
-		s.log.Info("web chat page", "url", l.scheme+"://"+l.Addr().String()+"/")
+		s.log.Info("web chat page", "url", pageURL(l))
 		if s.serving {
 			s.serve(l)
 		}
