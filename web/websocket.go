@@ -59,14 +59,14 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	if hw.conn == nil { // cannot happen with net/http's server
+	if hw.conn == nil || hw.cork == nil { // cannot happen with net/http's server
 		_ = ws.CloseNow()
 		return
 	}
 	_ = hw.conn.SetDeadline(time.Time{})
 	ircd.LimitSendBuffer(hw.conn)
 	remote := net.TCPAddrFromAddrPort(netip.AddrPortFrom(addr, peer.Port()))
-	t := newWSTransport(ws, hw.conn, remote, proto != protoBinary)
+	t := newWSTransport(ws, hw.conn, hw.cork, remote, proto != protoBinary)
 	go t.keepalive(wsPingInterval, st.pingTimeout)
 	s.irc.Attach(ircd.Accepted{Transport: t, Addr: addr, Kind: ircd.KindWebSocket, Secure: secure})
 }
@@ -94,13 +94,21 @@ func chooseSubprotocol(headers []string) string {
 // gets no answer.
 type hijackCapture struct {
 	http.ResponseWriter
-	conn net.Conn
+	conn net.Conn  // the socket
+	cork *corkConn // what the library writes to
 }
 
 func (h *hijackCapture) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	h.conn = c
-	return c, rw, err
+	if err != nil {
+		return c, rw, err
+	}
+	cc, crw, err := corkHijack(c, rw)
+	if err != nil {
+		return c, rw, err
+	}
+	h.conn, h.cork = c, cc
+	return cc, crw, nil
 }
 
 func (h *hijackCapture) Unwrap() http.ResponseWriter { return h.ResponseWriter }

@@ -29,7 +29,8 @@ import (
 // ReadLine waits for the pump or for its deadline.
 type wsTransport struct {
 	ws     *websocket.Conn
-	raw    net.Conn // the hijacked connection, to end it without the close handshake
+	raw    net.Conn  // the hijacked connection, to end it without the close handshake
+	cork   *corkConn // what the library writes to: batches leave in one write
 	remote net.Addr
 	typ    websocket.MessageType // of the messages we send
 
@@ -80,10 +81,11 @@ func (e *wsError) Error() string      { return e.reason + ": " + e.err.Error() }
 func (e *wsError) Unwrap() error      { return e.err }
 func (e *wsError) QuitReason() string { return e.reason }
 
-func newWSTransport(ws *websocket.Conn, raw net.Conn, remote net.Addr, text bool) *wsTransport {
+func newWSTransport(ws *websocket.Conn, raw net.Conn, cork *corkConn, remote net.Addr, text bool) *wsTransport {
 	t := &wsTransport{
 		ws:       ws,
 		raw:      raw,
+		cork:     cork,
 		remote:   remote,
 		typ:      websocket.MessageBinary,
 		incoming: make(chan wsMessage),
@@ -251,30 +253,61 @@ func (t *wsTransport) SetReadDeadline(d time.Time) error  { t.readDL.set(d); ret
 func (t *wsTransport) SetWriteDeadline(d time.Time) error { t.writeDL.set(d); return nil }
 func (t *wsTransport) RemoteAddr() net.Addr               { return t.remote }
 
-// WriteLines sends each line as one message, without its CRLF. Text
-// messages must be UTF-8: a line that is not (chatd relays only UTF-8, so
-// this is a safeguard) has its bad bytes replaced with U+FFFD.
+// WriteLines sends each line as one message, without its CRLF, and lets
+// up to wsBatchBytes of them leave in one write (corkConn), as TCP
+// clients get a buffer-full of lines per write. Text messages must be
+// UTF-8: a line that is not (chatd relays only UTF-8, so this is a
+// safeguard) has its bad bytes replaced with U+FFFD.
 func (t *wsTransport) WriteLines(lines [][]byte, wrote func(int)) error {
+	t.writing.Store(true)
+	defer t.writing.Store(false)
+	pending := 0 // bytes of lines gathered but not yet written
+	flush := func() error {
+		err := t.cork.uncork()
+		if err != nil {
+			return t.writeError(err)
+		}
+		if pending > 0 {
+			wrote(pending)
+			pending = 0
+		}
+		return nil
+	}
+	defer t.cork.release()
 	for _, line := range lines {
+		if pending == 0 {
+			t.cork.cork()
+		}
 		payload := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
 		if t.typ == websocket.MessageText && !utf8.Valid(payload) {
 			payload = bytes.ToValidUTF8(payload, []byte("\uFFFD"))
 		}
 		if isClosed(t.writeDL.wait()) {
+			_ = t.cork.uncork()
 			return fmt.Errorf("websocket write: %w", os.ErrDeadlineExceeded)
 		}
-		t.writing.Store(true)
-		err := t.ws.Write(context.Background(), t.typ, payload)
-		t.writing.Store(false)
-		if err != nil {
-			if isClosed(t.writeDL.wait()) {
-				return fmt.Errorf("websocket write: %w (%w)", os.ErrDeadlineExceeded, err)
-			}
-			return fmt.Errorf("websocket write: %w", err)
+		if err := t.ws.Write(context.Background(), t.typ, payload); err != nil {
+			_ = t.cork.uncork()
+			return t.writeError(err)
 		}
-		wrote(len(line))
+		pending += len(line)
+		if pending >= wsBatchBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	return flush()
+}
+
+// wsBatchBytes is how much of a batch of lines is gathered into one write.
+const wsBatchBytes = 16 << 10
+
+func (t *wsTransport) writeError(err error) error {
+	if isClosed(t.writeDL.wait()) {
+		return fmt.Errorf("websocket write: %w (%w)", os.ErrDeadlineExceeded, err)
+	}
+	return fmt.Errorf("websocket write: %w", err)
 }
 
 // Close ends the connection: a close frame, and the socket is cut if the
