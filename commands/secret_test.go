@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -88,6 +89,13 @@ func TestCleanAttemptGoesBeforeSuspects(t *testing.T) {
 	w.Call(func(*state.World) {})
 	w.Line(ids["op"], irc.MustParseMessage("OPER admin secret"))
 	w.Call(func(*state.World) {})
+	// Both checks run on goroutines of their own: release the slot only
+	// once both wait for it, or the first to arrive could simply take it.
+	for start := time.Now(); hashes.Waiting() < 2; runtime.Gosched() {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("%d checks wait for the slot, want 2", hashes.Waiting())
+		}
+	}
 	close(release)
 
 	deadline := time.After(10 * time.Second)

@@ -69,6 +69,13 @@ func (pc *Checker) Run(p Priority, fn func()) {
 	fn()
 }
 
+// Waiting reports how many jobs wait for a slot (for metrics and tests).
+func (pc *Checker) Waiting() int {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return len(pc.waiting[Clean]) + len(pc.waiting[Suspect])
+}
+
 func (pc *Checker) acquire(p Priority) {
 	pc.mu.Lock()
 	if pc.free > 0 && len(pc.waiting[Clean]) == 0 && len(pc.waiting[Suspect]) == 0 {
