@@ -144,18 +144,22 @@ func capReply(w *state.World, c *state.Client, sub, list string) {
 
 // capAnswer sends ACK or NAK with the list a REQ asked for. The REQ may
 // fill its line, and the answer puts the server name and nick in front,
-// so repeats are dropped (the order and repeats of names carry nothing)
-// and a list still too long (a NAK of many unknown names) goes on over
-// further lines, split between names rather than cut inside one. An ACK
-// of distinct names chatd offers always fits one line.
+// so a list too long for one line (a NAK of many unknown names) goes on
+// over further lines, split between names rather than cut inside one.
+// A NAK gives the list back as it was sent, repeats and order kept:
+// capability-negotiation says its argument "MUST consist of at least the
+// first 100 characters of the capability list in the REQ", so a client can
+// match it to its request. An ACK drops repeats (they enable nothing more),
+// and an ACK of distinct names chatd offers always fits one line.
 func capAnswer(w *state.World, c *state.Client, sub, requested string) {
 	seen := map[string]bool{}
 	var names []string
 	for _, name := range strings.Fields(requested) {
-		if !seen[name] {
-			seen[name] = true
-			names = append(names, name)
+		if sub == "ACK" && seen[name] {
+			continue
 		}
+		seen[name] = true
+		names = append(names, name)
 	}
 	// ":server CAP nick SUB :" and CRLF around the list.
 	budget := state.MaxLineBytes - (len(w.Config.Server.Name) + len(c.DisplayNick()) + len(sub) + 10)
