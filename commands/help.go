@@ -25,7 +25,7 @@ var helpGroups = []struct {
 	title string
 	verbs []string
 }{
-	{"talk", []string{"PRIVMSG", "NOTICE", "TAGMSG", "CHATHISTORY", "MARKREAD"}},
+	{"talk", []string{"PRIVMSG", "NOTICE", "TAGMSG", "CHATHISTORY", "MARKREAD", "REDACT"}},
 	{"channels", []string{"JOIN", "PART", "TOPIC", "NAMES", "LIST", "INVITE", "KICK", "MODE"}},
 	{"people", []string{"WHO", "WHOIS", "WHOWAS", "ISON", "USERHOST", "MONITOR"}},
 	{"yourself", []string{"NICK", "AWAY", "SETNAME", "QUIT"}},

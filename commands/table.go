@@ -47,6 +47,7 @@ func newTable() table {
 	addAccountCommands(t)
 	addHistoryCommands(t)
 	addMarkreadCommand(t)
+	addRedactCommand(t)
 	t["HELP"] = command{handle: t.handleHelp, minParams: 0, preReg: true, usage: "HELP [<command>]", help: "List every command, or explain one."}
 	helpop := t["HELP"]
 	helpop.help = "The same as HELP (some clients send HELPOP)."

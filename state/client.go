@@ -56,6 +56,7 @@ type Client struct {
 
 	remote     bool    // connected to another node: Out drops everything (state/mode.go)
 	held       bool    // events wait in heldEvents until Release (state/hold.go)
+	reheld     bool    // Hold was called while Resume ran its continuation
 	heldEvents []event // the client's lines (and its Gone) that arrived while held
 	heldLines  int     // how many of heldEvents are not markers
 	req        request // the line being handled, until its last reply (state/request.go)
@@ -193,6 +194,10 @@ const (
 	// CapReadMarker is draft/read-marker: MARKREAD, and the marker of a
 	// channel after each JOIN.
 	CapReadMarker
+	// CapMessageRedaction is draft/message-redaction: REDACT, and the
+	// REDACT lines of messages deleted in the client's channels and
+	// conversations.
+	CapMessageRedaction
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -222,6 +227,7 @@ var capabilities = []struct {
 	{CapChatHistory, "draft/chathistory"},
 	{CapEventPlayback, "draft/event-playback"},
 	{CapReadMarker, "draft/read-marker"},
+	{CapMessageRedaction, "draft/message-redaction"},
 	{CapDraftExtendedMonitor, "draft/extended-monitor"},
 	{CapPreAway, "draft/pre-away"},
 	{CapSASL, "sasl"},

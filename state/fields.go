@@ -99,6 +99,7 @@ var fieldKinds = map[string]fieldKind{
 	"HistoryEntry.Account": snap,
 	"HistoryEntry.Msg":     snap,
 	"HistoryEntry.Tags":    snap,
+	"HistoryEntry.From":    snap,
 
 	"Client.ID":         snap,
 	"Client.Out":        local,
@@ -131,6 +132,7 @@ var fieldKinds = map[string]fieldKind{
 	"Client.monitor":    snap,
 	"Client.remote":     local,
 	"Client.held":       transient,
+	"Client.reheld":     transient,
 	"Client.heldEvents": transient,
 	"Client.heldLines":  transient,
 	"Client.req":        transient,

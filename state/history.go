@@ -53,6 +53,11 @@ type HistoryEntry struct {
 	Account string       // the sender's account, "" for none (account-tag)
 	Msg     *irc.Message // as relayed, without tags; a JOIN in its extended-join form
 	Tags    irc.Tags     // the sender's client-only tags
+	// From is the session that sent it (0 for the server), so that a
+	// sender without an account may redact its own messages while it is
+	// connected. Memory only: the store does not keep it, and an entry
+	// read from the store has 0.
+	From ClientID `json:"from,omitempty"`
 }
 
 // Time is when the entry was recorded (its server-time).

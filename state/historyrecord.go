@@ -14,6 +14,7 @@ func (w *World) newEntry(kind HistoryKind, msg *irc.Message, tags irc.Tags, from
 	if from != nil {
 		e.Account = from.Account
 		e.Bot = from.Modes&UserBot != 0
+		e.From = from.ID
 	}
 	return e
 }

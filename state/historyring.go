@@ -163,3 +163,21 @@ func (s *snapRing) ring() *historyRing {
 // canonical is what World.Dump shows of a ring: where its entries sit
 // in its array depends on its past, not on what it holds.
 func (r *historyRing) canonical() any { return r.snapshot() }
+
+// remove takes the entry ord out of the ring (a redacted message) and
+// reports whether it was there. The ring still knows everything above
+// its floor: the entry no longer exists anywhere.
+func (r *historyRing) remove(ord uint64) bool {
+	for i := 0; i < r.n; i++ {
+		if r.at(i).Ord != ord {
+			continue
+		}
+		for j := i; j < r.n-1; j++ {
+			r.items[(r.start+j)%len(r.items)] = r.at(j + 1)
+		}
+		r.items[(r.start+r.n-1)%len(r.items)] = nil
+		r.n--
+		return true
+	}
+	return false
+}

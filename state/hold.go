@@ -13,19 +13,28 @@ const maxHeldEvents = 256
 // Hold makes c's next lines wait until Release. Every Hold must be followed
 // by a Release (normally by Resume, in the continuation of Offload), unless
 // c leaves.
-func (w *World) Hold(c *Client) { c.held = true }
+func (w *World) Hold(c *Client) { c.held, c.reheld = true, true }
 
 // Resume runs fn as the rest of the handling of the line that held c: the
 // replies fn sends c belong to that line (they carry its label), and then
 // c is released. It is for the continuation of a handler's slow work
-// (Offload, After, Persist); nothing happens if c has left meanwhile.
+// (Offload, After, Persist); nothing happens if c has left meanwhile. fn
+// may Hold c again for a further piece of slow work (a store read, then
+// a write): the request then goes on, its label kept, until the Resume
+// of that work.
 func (w *World) Resume(c *Client, fn func()) {
 	if c.gone {
 		return
 	}
 	w.cur = c
+	c.reheld = false
 	fn()
 	if c.gone {
+		w.cur = nil
+		return
+	}
+	if c.reheld {
+		c.reheld = false
 		w.cur = nil
 		return
 	}

@@ -45,6 +45,8 @@ func apply(tx *sql.Tx, wr state.Write) error {
 	case state.DeliveredOffline:
 		_, err := tx.Exec(`DELETE FROM offline WHERE account = ? AND ord <= ?`, wr.Account, clampOrd(wr.Upto))
 		return err
+	case state.RedactHistory:
+		return redactHistory(tx, wr)
 	case state.SetReadMarker:
 		_, err := tx.Exec(`INSERT INTO read_markers (account, target, time) VALUES (?, ?, ?)
 			ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)`, wr.Account, wr.Target, wr.Time.UnixMilli())

@@ -30,6 +30,11 @@ func appendEntry(b []byte, e *state.HistoryEntry, line string) []byte {
 	return append(b, line...)
 }
 
+// appendChunkEntry adds an entry read from a chunk to another, as it was.
+func appendChunkEntry(b []byte, e chunkEntry) []byte {
+	return appendEntry(b, &state.HistoryEntry{Ord: e.ord, Kind: e.kind, Bot: e.bot, Account: e.account}, e.line)
+}
+
 // chunkEntry is one entry of a chunk, its line not yet parsed.
 type chunkEntry struct {
 	ord     uint64

@@ -161,6 +161,11 @@ func (s *Store) Run() {
 					break more
 				}
 			}
+			if hasRedaction(batch) {
+				// A deletion must find the rows handed over before it.
+				s.commitHistory()
+				flushHistory = nil
+			}
 			s.commit(batch)
 			clear(batch)
 		case <-poll:
