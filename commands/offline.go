@@ -96,7 +96,13 @@ func deliverOffline(w *state.World, c *state.Client) {
 			w.Log.Error("offline messages", "account", account, "err", err)
 			return
 		}
-		if c.Gone() || c.Account != account || len(entries) == 0 {
+		if c.Gone() || c.Account != account {
+			return
+		}
+		if len(entries) == 0 {
+			// What waited was deleted (REDACT) meanwhile: nothing is
+			// left to deliver, and the mailbox is empty again.
+			w.OfflineDelivered(account)
 			return
 		}
 		var upto uint64
