@@ -88,44 +88,64 @@ func sendNames(w *state.World, c *state.Client, ch *state.Channel) {
 // nick order and in slices for a big channel; then done (may be nil).
 // Members with +i are hidden from non-members.
 func sendNamReplies(w *state.World, c *state.Client, ch *state.Channel, done func()) {
-	symbol := "="
-	if ch.Modes&state.ChanSecret != 0 {
-		symbol = "@"
-	}
-	isMember := ch.Membership(c) != nil
-	multi := c.Caps.Has(state.CapMultiPrefix)
-	userhost := c.Caps.Has(state.CapUserhostInNames)
-	// room for ":server 353 nick = #chan :" and CRLF
-	budget := state.MaxLineBytes - len(w.Config.Server.Name) - len(c.DisplayNick()) - len(ch.Name) - 16
-	var names []string
-	size := 0
-	flush := func() {
-		if len(names) > 0 {
-			w.Numeric(c, irc.RPL_NAMREPLY, symbol, ch.Name, strings.Join(names, " "))
-			names, size = names[:0], 0
-		}
-	}
-	sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, func(member *state.Client) int {
-		mem := ch.Membership(member)
-		if mem == nil || !isMember && member.Modes&state.UserInvisible != 0 {
-			return 1 // hidden, or it left between slices
-		}
-		entry := mem.Prefixes(multi) + member.Nick
-		if userhost {
-			entry += "!" + member.User + "@" + member.Host
-		}
-		if size+len(entry)+1 > budget {
-			flush()
-		}
-		names = append(names, entry)
-		size += len(entry) + 1
-		return 1
-	}, func() {
-		flush()
+	n := newNamReplies(w, c, ch)
+	sliceWalk(w, c, memberWalk(ch), (*state.Client).Folded, n.add, func() {
+		n.flush()
 		if done != nil {
 			done()
 		}
 	})
+}
+
+// namReplies gathers one client's 353 lines of a channel: entries are
+// added in nick order and a line goes out whenever the next entry would
+// not fit.
+type namReplies struct {
+	w                         *state.World
+	c                         *state.Client
+	ch                        *state.Channel
+	symbol                    string
+	isMember, multi, userhost bool
+	budget                    int
+	names                     []string
+	size                      int
+}
+
+func newNamReplies(w *state.World, c *state.Client, ch *state.Channel) *namReplies {
+	n := &namReplies{w: w, c: c, ch: ch, symbol: "=", isMember: ch.Membership(c) != nil,
+		multi: c.Caps.Has(state.CapMultiPrefix), userhost: c.Caps.Has(state.CapUserhostInNames)}
+	if ch.Modes&state.ChanSecret != 0 {
+		n.symbol = "@"
+	}
+	// room for ":server 353 nick = #chan :" and CRLF
+	n.budget = state.MaxLineBytes - len(w.Config.Server.Name) - len(c.DisplayNick()) - len(ch.Name) - 16
+	return n
+}
+
+// add puts member's entry in the reply and returns the work it took (1).
+func (n *namReplies) add(member *state.Client) int {
+	mem := n.ch.Membership(member)
+	if mem == nil || !n.isMember && member.Modes&state.UserInvisible != 0 {
+		return 1 // hidden, or it left between slices
+	}
+	entry := mem.Prefixes(n.multi) + member.Nick
+	if n.userhost {
+		entry += "!" + member.User + "@" + member.Host
+	}
+	if n.size+len(entry)+1 > n.budget {
+		n.flush()
+	}
+	n.names = append(n.names, entry)
+	n.size += len(entry) + 1
+	return 1
+}
+
+// flush sends the entries gathered since the last line.
+func (n *namReplies) flush() {
+	if len(n.names) > 0 {
+		n.w.Numeric(n.c, irc.RPL_NAMREPLY, n.symbol, n.ch.Name, strings.Join(n.names, " "))
+		n.names, n.size = n.names[:0], 0
+	}
 }
 
 // sendListEntry sends ch's 322 if c may see it.

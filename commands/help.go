@@ -26,7 +26,7 @@ var helpGroups = []struct {
 	verbs []string
 }{
 	{"talk", []string{"PRIVMSG", "NOTICE", "TAGMSG", "CHATHISTORY", "MARKREAD", "REDACT"}},
-	{"channels", []string{"JOIN", "PART", "TOPIC", "NAMES", "LIST", "INVITE", "KICK", "MODE"}},
+	{"channels", []string{"JOIN", "PART", "TOPIC", "NAMES", "LIST", "INVITE", "KICK", "MODE", "RENAME"}},
 	{"people", []string{"WHO", "WHOIS", "WHOWAS", "ISON", "USERHOST", "MONITOR"}},
 	{"yourself", []string{"NICK", "AWAY", "SETNAME", "QUIT"}},
 	{"accounts", []string{"REGISTER", "NICKSERV", "CHANSERV", "AUTHENTICATE"}},

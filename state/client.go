@@ -198,6 +198,9 @@ const (
 	// REDACT lines of messages deleted in the client's channels and
 	// conversations.
 	CapMessageRedaction
+	// CapChannelRename is draft/channel-rename: the client takes RENAME
+	// rather than the PART and JOIN fallback.
+	CapChannelRename
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -224,6 +227,7 @@ var capabilities = []struct {
 	{CapStandardReplies, "standard-replies"},
 	{CapUserhostInNames, "userhost-in-names"},
 	{CapAccountRegistration, "draft/account-registration"},
+	{CapChannelRename, "draft/channel-rename"},
 	{CapChatHistory, "draft/chathistory"},
 	{CapEventPlayback, "draft/event-playback"},
 	{CapReadMarker, "draft/read-marker"},

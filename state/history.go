@@ -130,6 +130,11 @@ type HistoryStore interface {
 	// QueryOffline lists the messages waiting for an account (folded),
 	// oldest first.
 	QueryOffline(account string, done func([]*HistoryEntry, error)) bool
+	// RenameTarget moves the rows of the channel key old with ords up to
+	// upto (every row handed over so far: the caller appended them
+	// first) to the key new (a channel rename). Reads made after it
+	// returns see them under new.
+	RenameTarget(old, new string, upto uint64)
 }
 
 // Keys of history targets. A channel's history is under its folded name.

@@ -25,6 +25,7 @@ const (
 	ErrInvalidCapCmd = "410"
 	ErrHelpNotFound  = "524"
 	ErrInvalidKey    = "525"
+	ErrBadChanName   = "479"
 )
 
 // Send queues an encoded line for c. A client whose queue is full is marked

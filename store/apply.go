@@ -56,6 +56,8 @@ func apply(tx *sql.Tx, wr state.Write) error {
 		return err
 	case state.DropChannel:
 		return affected(tx.Exec(`DELETE FROM channels WHERE name_key = ?`, wr.Name))
+	case state.RenameChannelWrite:
+		return renameChannel(tx, wr)
 	}
 	return fmt.Errorf("store: unknown write %T", wr)
 }

@@ -42,6 +42,8 @@ type historyQueue struct {
 	mu       sync.Mutex
 	pending  []state.HistoryRow // waiting for the next commit
 	inflight []state.HistoryRow // being committed
+	renames  []pendingRename    // channel renames for the next commit (rename.go)
+	applying []pendingRename    // those the commit under way applies
 	dropped  uint64
 	wake     chan struct{} // a token when rows arrived
 }
@@ -78,20 +80,22 @@ func (s *Store) commitHistory() {
 	q.mu.Lock()
 	rows := q.pending
 	q.pending, q.inflight = nil, rows
+	renames := q.renames
+	q.renames, q.applying = nil, renames
 	dropped := q.dropped
 	q.dropped = 0
 	q.mu.Unlock()
 	if dropped > 0 {
 		s.log.Error("history rows dropped: the disk does not keep up", "rows", dropped)
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && len(renames) == 0 {
 		return
 	}
-	if err := s.writeHistory(rows); err != nil {
-		s.log.Error("history not saved", "rows", len(rows), "err", err)
+	if err := s.writeHistory(rows, renames); err != nil {
+		s.log.Error("history not saved", "rows", len(rows), "renames", len(renames), "err", err)
 	}
 	q.mu.Lock()
-	q.inflight = nil
+	q.inflight, q.applying = nil, nil
 	q.mu.Unlock()
 }
 
@@ -101,7 +105,9 @@ type targetTotals struct {
 	rows             int64
 }
 
-func (s *Store) writeHistory(rows []state.HistoryRow) error {
+// writeHistory moves the rows of renamed channels (renames), then writes
+// rows, in one transaction.
+func (s *Store) writeHistory(rows []state.HistoryRow, renames []pendingRename) error {
 	// One chunk per target: its entries of this commit, in order.
 	type chunk struct {
 		target      string
@@ -148,6 +154,9 @@ func (s *Store) writeHistory(rows []state.HistoryRow) error {
 		return fmt.Errorf("store: history: begin: %w", err)
 	}
 	defer tx.Rollback()
+	if err := moveRenamed(tx, renames); err != nil {
+		return err
+	}
 	ins, err := tx.Prepare(insertChunk)
 	if err != nil {
 		return fmt.Errorf("store: history: %w", err)

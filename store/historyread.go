@@ -84,42 +84,69 @@ func (s *Store) read(job func(db *sql.DB)) bool {
 	}
 }
 
-// queuedRows returns the rows of target not yet committed.
-func (q *historyQueue) rowsOf(targets map[string]bool) []state.HistoryRow {
+// rowsOf returns the rows not yet committed of the keys keys asks for,
+// each up to its ord bound (a renamed channel's old key, aliasesLocked),
+// and the aliases of each target.
+func (q *historyQueue) rowsOf(targets []string) (rows []state.HistoryRow, aliases map[string][]pendingRename) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []state.HistoryRow
+	aliases = map[string][]pendingRename{}
+	bound := map[string]uint64{}
+	for _, t := range targets {
+		if _, ok := aliases[t]; ok {
+			continue
+		}
+		aliases[t] = q.aliasesLocked(t)
+		for _, a := range aliases[t] {
+			bound[a.old] = max(bound[a.old], a.upto)
+		}
+	}
 	for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
 		for _, r := range list {
-			if targets[r.Target] {
-				out = append(out, r)
+			if b, ok := bound[r.Target]; ok && r.Entry.Ord <= b {
+				rows = append(rows, r)
 			}
 		}
 	}
-	return out
+	return rows, aliases
 }
 
 // QueryHistory answers ranges (state.HistoryStore). The rows still
 // waiting for their commit are looked at first and the database then: a
 // row is in one or the other (or both, counted once), never in neither.
+// A channel renamed since the last commit is read under both names, the
+// old one first: a commit that moves its rows in between is then seen
+// before or after by both reads, or after the first only (the rows show
+// twice and count once), never in neither.
 func (s *Store) QueryHistory(ranges []state.HistoryRange, done func([][]*state.HistoryEntry, error)) bool {
 	return s.read(func(db *sql.DB) {
-		targets := map[string]bool{}
-		for _, rg := range ranges {
-			targets[rg.Target] = true
+		targets := make([]string, len(ranges))
+		for i, rg := range ranges {
+			targets[i] = rg.Target
 		}
-		queued := s.hist.rowsOf(targets)
+		queued, aliases := s.hist.rowsOf(targets)
 		out := make([][]*state.HistoryEntry, len(ranges))
 		for i, rg := range ranges {
-			got, err := queryRange(db, rg)
-			if err != nil {
-				done(nil, err)
-				return
-			}
-			for _, r := range queued {
-				e := r.Entry
-				if r.Target == rg.Target && e.Ord > rg.Lo && e.Ord < rg.Hi && e.Kind <= rg.MaxKind {
-					got = append(got, e)
+			var got []*state.HistoryEntry
+			keys := aliases[rg.Target]
+			for k := len(keys) - 1; k >= 0; k-- {
+				a := keys[k]
+				sub := rg
+				sub.Target = a.old
+				if a.upto < ^uint64(0) {
+					sub.Hi = min(sub.Hi, a.upto+1)
+				}
+				part, err := queryRange(db, sub)
+				if err != nil {
+					done(nil, err)
+					return
+				}
+				got = append(got, part...)
+				for _, r := range queued {
+					e := r.Entry
+					if r.Target == a.old && e.Ord <= a.upto && e.Ord > rg.Lo && e.Ord < rg.Hi && e.Kind <= rg.MaxKind {
+						got = append(got, e)
+					}
 				}
 			}
 			out[i] = limitRange(got, rg)
@@ -210,13 +237,22 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 		}
 		q := &s.hist
 		q.mu.Lock()
-		wanted := map[string]bool{}
+		// A channel renamed since the last commit counts its old name's
+		// messages (up to the rename) as its own.
+		wanted := map[string]pendingRename{}
 		for _, ch := range channels {
-			wanted[ch] = true
+			for _, a := range q.aliasesLocked(ch) {
+				wanted[a.old] = a
+			}
 		}
 		for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
 			for _, r := range list {
-				if r.Entry.Kind == state.KindMessage && (wanted[r.Target] || prefix != "" && len(r.Target) > len(prefix) && r.Target[:len(prefix)] == prefix) {
+				if r.Entry.Kind != state.KindMessage {
+					continue
+				}
+				if a, ok := wanted[r.Target]; ok && r.Entry.Ord <= a.upto {
+					add(a.new, r.Entry.Ord)
+				} else if prefix != "" && len(r.Target) > len(prefix) && r.Target[:len(prefix)] == prefix {
 					add(r.Target, r.Entry.Ord)
 				}
 			}
@@ -233,11 +269,22 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 				if err := rows.Scan(&target, &ord); err != nil {
 					return err
 				}
+				if a, ok := wanted[target]; ok {
+					if uint64(ord) > a.upto {
+						continue // a newer channel's, under the old name
+					}
+					target = a.new
+				}
 				add(target, uint64(ord))
 			}
 			return rows.Err()
 		}
-		for _, ch := range channels {
+		keys := make([]string, 0, len(wanted))
+		for key := range wanted {
+			keys = append(keys, key)
+		}
+		sort.Strings(keys)
+		for _, ch := range keys {
 			if err := scan(db.Query(`SELECT target, last_msg FROM history_targets WHERE target = ? AND last_msg > 0`, ch)); err != nil {
 				done(nil, fmt.Errorf("store: history targets: %w", err))
 				return

@@ -1,0 +1,148 @@
+package commands
+
+import (
+	"chatd/state"
+
+	"gopkg.in/irc.v4"
+)
+
+// RENAME <#old> <#new> [:<reason>] renames a channel (IRCv3
+// draft/channel-rename). Its operators may, and IRC operators that are
+// members. The channel keeps everything but its name (state/rename.go).
+// Members that negotiated draft/channel-rename are sent RENAME; the
+// others the spec's fallback: their own PART of the old name with the
+// reason, then their JOIN of the new one followed by what a JOIN sends
+// (the read marker, the topic, NAMES unless no-implicit-names). A rename
+// that changes only the case is sent to the first kind only, as the spec
+// says.
+//
+// Refusals: 403 for a channel that does not exist (or is secret and c
+// not in it), 442 when c is not in it, 482 when c is not its operator,
+// 479 for a new name JOIN would refuse, FAIL RENAME CANNOT_RENAME for the
+// channels the config names (the lobby, and the channels [[command]]
+// send_to names: the config would point at a name that is gone) and for
+// a new name that is the lobby's or the same name, FAIL RENAME
+// CHANNEL_NAME_IN_USE for the name of another channel.
+func handleRename(w *state.World, c *state.Client, m *irc.Message) error {
+	oldName, newName := m.Params[0], m.Params[1]
+	ch := w.Channel(oldName)
+	switch {
+	case ch == nil || !canSee(c, ch):
+		return numeric(irc.ERR_NOSUCHCHANNEL, oldName, "No such channel")
+	case ch.Membership(c) == nil:
+		return numeric(irc.ERR_NOTONCHANNEL, ch.Name, "You're not on that channel")
+	case !chanPrivileged(w, c, ch) && c.Modes&state.UserOper == 0:
+		return numeric(irc.ERR_CHANOPRIVSNEEDED, ch.Name, "You're not channel operator")
+	case !validChannel(newName, w.Config.Limits.ChannelLength):
+		// The test JOIN makes, answered with the numeric for a name that
+		// cannot be a channel (JOIN itself answers 403, which would say
+		// the new name is a channel that does not exist).
+		reason := invisibleReason("Illegal channel name", newName)
+		if reason == "" {
+			reason = "Illegal channel name"
+		}
+		return numeric(state.ErrBadChanName, newName, reason)
+	case isLobby(w, ch) || configNamesChannel(w, ch.Name):
+		return fail("RENAME", "CANNOT_RENAME", ch.Name, newName, "The server's configuration names this channel")
+	case isLobbyName(w, newName):
+		return fail("RENAME", "CANNOT_RENAME", ch.Name, newName, "That is the lobby's name")
+	case newName == ch.Name:
+		return fail("RENAME", "CANNOT_RENAME", ch.Name, newName, "The channel already has that name")
+	}
+	if other := w.Channel(newName); other != nil && other != ch {
+		return fail("RENAME", "CHANNEL_NAME_IN_USE", ch.Name, newName, "The channel name is already taken")
+	}
+	oldName = ch.Name
+	reason := renameReason(w, c, oldName, newName, m.Param(2))
+	fallback := w.RenameChannel(ch, c, newName, reason)
+	var names []*state.Client
+	for _, member := range fallback {
+		w.FallbackRename(ch, member, oldName, reason)
+		joinMarker(w, member, ch)
+		if ch.Topic != "" {
+			sendTopic(w, member, ch)
+		}
+		if !member.Caps.Has(state.CapNoImplicitNames) {
+			names = append(names, member)
+		}
+	}
+	fallbackNames(w, c, ch, names)
+	return nil
+}
+
+// renameReason cuts the reason to kick_length and, further, to what fits
+// in the RENAME line after the prefix and both names, so that every
+// member sees the reason that was given in full or the same cut one.
+func renameReason(w *state.World, c *state.Client, oldName, newName, reason string) string {
+	reason = truncateUTF8(reason, w.Config.Limits.KickLength)
+	line, err := state.Encode(&irc.Message{Prefix: prefixOf(c), Command: "RENAME", Params: []string{oldName, newName, reason}})
+	if over := len(line) - state.MaxLineBytes; err == nil && over > 0 {
+		reason = truncateUTF8(reason, len(reason)-over)
+	}
+	return reason
+}
+
+// configNamesChannel reports whether a [[command]] sends to the channel
+// name.
+func configNamesChannel(w *state.World, name string) bool {
+	for _, cmd := range w.Config.Commands {
+		if cmd.SendTo != "" && state.Fold(cmd.SendTo) == state.Fold(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLobbyName reports whether name is the configured lobby's.
+func isLobbyName(w *state.World, name string) bool {
+	lobby := w.Config.Server.Lobby
+	return lobby != "" && state.Fold(name) == state.Fold(lobby)
+}
+
+// fallbackNames sends each of to (members of ch given the rename
+// fallback, in nick order) the channel's NAMES, as after a JOIN. Each
+// reply is a walk over the members, so together they are as much work as
+// that many JOINs: they are made in slices of the renamer's reply
+// (workPerSlice members visited at most per event; the renamer's later
+// lines wait meanwhile), and each reply is made when it is sent, so that
+// it agrees with the JOINs and PARTs its recipient has already been sent.
+// A recipient that left the channel (or the server) in between is
+// skipped; if the renamer leaves the server, those not yet sent their
+// NAMES get none (NAMES asks for it).
+func fallbackNames(w *state.World, renamer *state.Client, ch *state.Channel, to []*state.Client) {
+	var reply *namReplies
+	after := ""
+	var step func(*state.World)
+	step = func(*state.World) {
+		work := 0
+		for len(to) > 0 {
+			r := to[0]
+			if r.Gone() || ch.Membership(r) == nil {
+				to, reply, after = to[1:], nil, ""
+				continue
+			}
+			if reply == nil {
+				reply = newNamReplies(w, r, ch)
+			}
+			stopped := false
+			ch.MembersFrom(after, func(member *state.Client, _ *state.Membership) bool {
+				if work >= workPerSlice || w.SliceFull(renamer) {
+					stopped = true
+					return false
+				}
+				after = member.Folded()
+				work += reply.add(member)
+				return true
+			})
+			if stopped {
+				w.Continue(renamer, step)
+				return
+			}
+			reply.flush()
+			w.Numeric(r, irc.RPL_ENDOFNAMES, ch.Name, "End of /NAMES list")
+			work++
+			to, reply, after = to[1:], nil, ""
+		}
+	}
+	step(w)
+}

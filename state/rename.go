@@ -1,0 +1,158 @@
+package state
+
+import (
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// Renaming a channel (IRCv3 draft/channel-rename). The channel keeps
+// everything but its name: it is the same *Channel, so its members and
+// their status, modes, lists, topic, creation time, pending invites (kept
+// per channel, not per name) and history ring go with it. What is keyed
+// by the name is moved here, in one place: the channel map and index,
+// what history knows of the store's rows (and the store's rows
+// themselves, HistoryStore.RenameTarget), the read markers, and a
+// registered group's record (RenameChannel, through Persist). The old
+// name is free as soon as this returns.
+
+// RenameChannelWrite moves what the store keeps under a channel's name to
+// its new name: a registered group's record (whose display name also
+// changes when only the case does) and the accounts' read markers. The
+// history rows move with HistoryStore.RenameTarget, in order with the
+// history writes.
+type RenameChannelWrite struct {
+	Old  string // folded
+	New  string // folded (the same as Old for a change of case)
+	Name string // the new name as written
+}
+
+func (RenameChannelWrite) isWrite() {}
+
+// RenameChannel gives ch the name newName and tells its members: those
+// that negotiated draft/channel-rename get RENAME from by with reason
+// (always present, "" for none); the others are returned, in nick order,
+// for the caller to send the fallback (PART of the old name, then JOIN
+// of the new one as on a normal join). A change of case only is no news
+// to them (the spec: the fallback SHOULD NOT be used then), and nobody is
+// returned. The caller checked that newName is a valid channel name and
+// free, or differs from ch's name only in case.
+//
+// The work is one pass over the members plus the read markers of the
+// accounts and sessions that have any, and nothing is sorted.
+func (w *World) RenameChannel(ch *Channel, by *Client, newName, reason string) (fallback []*Client) {
+	oldName, oldKey, newKey := ch.Name, ch.folded, Fold(newName)
+	caseOnly := oldKey == newKey
+	accountMarkers := false
+	if caseOnly {
+		ch.Name = newName // the indexes are keyed by the folded name
+	} else {
+		w.chanIndex.Delete(ch)
+		delete(w.channels, oldKey)
+		ch.Name, ch.folded = newName, newKey
+		w.channels[newKey] = ch
+		w.chanIndex.ReplaceOrInsert(ch)
+		w.renameHistory(ch, oldKey, newKey)
+		accountMarkers = w.renameMarkers(oldKey, newKey)
+	}
+	// Whether to write depends on the world alone (never on whether this
+	// node has a store), so that a replay of the log waits for the same
+	// answers.
+	if ch.Reg != nil || accountMarkers {
+		w.Persist(RenameChannelWrite{Old: oldKey, New: newKey, Name: newName}, func(w *World, err error) {
+			if err != nil {
+				w.Log.Error("renaming a channel in the store", "old", oldName, "new", newName, "err", err)
+			}
+		})
+	}
+	w.Log.Info("rename", "old", oldName, "new", newName, "by", by.Nick)
+
+	rename := w.NewFanout(&irc.Message{Prefix: by.prefix(), Command: "RENAME", Params: []string{oldName, newName, reason}}, nil)
+	ch.byNick.Ascend(func(m *Client) bool {
+		if m.Caps.Has(CapChannelRename) {
+			rename.To(m)
+		} else if !caseOnly {
+			fallback = append(fallback, m)
+		}
+		return true
+	})
+	return fallback
+}
+
+// FallbackRename sends c, a member of ch that lacks draft/channel-rename,
+// the first part of the rename fallback: its own PART of the old name with
+// the reason, then its own JOIN of the new one (in the extended-join form
+// if it asked for that). What a normal join sends next (topic, NAMES) is
+// the caller's.
+func (w *World) FallbackRename(ch *Channel, c *Client, oldName, reason string) {
+	part := []string{oldName}
+	if reason != "" {
+		part = append(part, reason)
+	}
+	p := c.prefix()
+	w.NewFanout(&irc.Message{Prefix: p, Command: "PART", Params: part}, nil).To(c)
+	join := []string{ch.Name}
+	if c.Caps.Has(CapExtendedJoin) {
+		account := c.Account
+		if account == "" {
+			account = "*"
+		}
+		join = append(join, account, c.Realname)
+	}
+	w.NewFanout(&irc.Message{Prefix: p, Command: "JOIN", Params: join}, nil).To(c)
+}
+
+// renameHistory moves what history knows under oldKey to newKey. The
+// ring is ch's and moves with it. The rows recorded so far are handed to
+// the store first, so that the store moves every row of the old name it
+// was given and none of a channel that takes the old name afterwards
+// (those have larger ords).
+func (w *World) renameHistory(ch *Channel, oldKey, newKey string) {
+	h := &w.history
+	if !h.kept {
+		return
+	}
+	w.flushHistory()
+	if h.store != nil {
+		h.store.RenameTarget(oldKey, newKey, h.lastOrd)
+	}
+	oldTop, newTop := h.stored[oldKey], h.stored[newKey]
+	if newTop > 0 && ch.history != nil {
+		// A channel of the new name existed before and left rows in the
+		// store, which are now among this channel's: memory no longer
+		// holds everything above its floor if they are newer.
+		ch.history.forget(newTop)
+	}
+	if oldTop > 0 {
+		delete(h.stored, oldKey)
+		h.stored[newKey] = max(oldTop, newTop)
+	}
+}
+
+// renameMarkers moves every account's and session's read marker of oldKey
+// to newKey; where both exist the later one is kept (a marker only moves
+// forward). Each map is changed on its own, so the order of the walk
+// does not matter. It reports whether an account had one (the store keeps
+// those).
+func (w *World) renameMarkers(oldKey, newKey string) (accounts bool) {
+	move := func(m map[string]time.Time) bool {
+		t, ok := m[oldKey]
+		if !ok {
+			return false
+		}
+		delete(m, oldKey)
+		if cur, ok := m[newKey]; !ok || t.After(cur) {
+			m[newKey] = t
+		}
+		return true
+	}
+	for _, m := range w.history.markers {
+		if move(m) {
+			accounts = true
+		}
+	}
+	for _, m := range w.history.sessionMarkers {
+		move(m)
+	}
+	return accounts
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"chatd/state"
+)
+
+// Channel renames (draft/channel-rename). History is keyed by the folded
+// channel name, so a rename moves the channel's rows to the new key: the
+// channel's history is then one history, read under its current name,
+// and the old name is free for a new channel that starts with none.
+// (Keying history by a channel identity instead would spare the move,
+// but every reader, TARGETS, read markers and the purge speak names; a
+// rename is rare and its move is one indexed UPDATE off the state
+// goroutine.)
+//
+// The move happens in order with the history writes. RenameTarget, called
+// by the state goroutine right after it handed over every row recorded so
+// far, renames the rows still queued at once and notes the rename; the
+// next history commit moves the committed rows (those with ords up to
+// the rename's, so never the rows of a channel that took the old name
+// since) in its transaction, before it adds its own. Until then reads of
+// the new name also read the old one, up to that ord.
+
+// pendingRename is a rename whose committed rows have not moved yet.
+type pendingRename struct {
+	old, new string
+	upto     uint64
+}
+
+// RenameTarget moves the rows of old up to upto to new
+// (state.HistoryStore). Called from the state goroutine; it never blocks.
+func (s *Store) RenameTarget(old, new string, upto uint64) {
+	q := &s.hist
+	q.mu.Lock()
+	for i := range q.pending {
+		if r := &q.pending[i]; r.Target == old && r.Entry.Ord <= upto {
+			r.Target = new
+		}
+	}
+	q.renames = append(q.renames, pendingRename{old: old, new: new, upto: upto})
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// aliasesLocked lists the keys whose rows, up to an ord, are target's
+// until a pending rename moves them: target itself without bound, and
+// the old names of pending renames to it (and theirs, for a channel
+// renamed twice before a commit). q.mu is held.
+func (q *historyQueue) aliasesLocked(target string) []pendingRename {
+	out := []pendingRename{{old: target, new: target, upto: ^uint64(0)}}
+	all := append(append([]pendingRename(nil), q.applying...), q.renames...)
+	for i := 0; i < len(out); i++ {
+		for _, r := range all {
+			if r.new == out[i].old && r.old != target {
+				out = append(out, pendingRename{old: r.old, new: target, upto: min(r.upto, out[i].upto)})
+			}
+		}
+	}
+	return out
+}
+
+// moveRenamed applies renames in tx, in the order they were made.
+func moveRenamed(tx *sql.Tx, renames []pendingRename) error {
+	for _, r := range renames {
+		if err := moveTarget(tx, r); err != nil {
+			return fmt.Errorf("store: rename history %s to %s: %w", r.old, r.new, err)
+		}
+	}
+	return nil
+}
+
+// moveTarget moves the committed chunks of r.old with last <= r.upto to
+// r.new and brings both keys' totals up to date. A chunk of r.new may
+// already end at the same ord (one QUIT or NICK entry is in every channel
+// of its sender, and a channel of the new name may have had rows): the
+// two are merged into one.
+func moveTarget(tx *sql.Tx, r pendingRename) error {
+	upto := clampOrd(r.upto)
+	var chunks, moved int64
+	var lastOrd sql.NullInt64
+	if err := tx.QueryRow(`SELECT count(*), coalesce(sum(n), 0), max(last) FROM history_chunks WHERE target = ? AND last <= ?`,
+		r.old, upto).Scan(&chunks, &moved, &lastOrd); err != nil {
+		return err
+	}
+	if chunks == 0 {
+		return nil
+	}
+	lastMsg, err := lastMessage(tx, r.old, upto)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE OR IGNORE history_chunks SET target = ? WHERE target = ? AND last <= ?`, r.new, r.old, upto); err != nil {
+		return err
+	}
+	if err := mergeLeftChunks(tx, r.old, r.new, upto); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO history_targets (target, last_ord, last_msg, rows) VALUES (?, ?, ?, ?)
+		ON CONFLICT (target) DO UPDATE SET last_ord = max(last_ord, excluded.last_ord),
+		last_msg = max(last_msg, excluded.last_msg), rows = rows + excluded.rows`,
+		r.new, lastOrd.Int64, lastMsg, moved); err != nil {
+		return err
+	}
+	// What stays under the old name is a newer channel's (ords past upto).
+	var left int64
+	if err := tx.QueryRow(`SELECT count(*) FROM history_chunks WHERE target = ?`, r.old).Scan(&left); err != nil {
+		return err
+	}
+	if left == 0 {
+		_, err := tx.Exec(`DELETE FROM history_targets WHERE target = ?`, r.old)
+		return err
+	}
+	leftMsg, err := lastMessage(tx, r.old, 1<<63-1)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(`UPDATE history_targets SET rows = max(rows - ?, 0), last_msg = ?,
+		last_ord = (SELECT max(last) FROM history_chunks WHERE target = ?) WHERE target = ?`, moved, leftMsg, r.old, r.old)
+	return err
+}
+
+// lastMessage is the ord of the newest PRIVMSG or NOTICE of target in
+// chunks ending at or before upto (0 for none).
+func lastMessage(tx *sql.Tx, target string, upto int64) (int64, error) {
+	rows, err := tx.Query(`SELECT data FROM history_chunks WHERE target = ? AND last <= ? AND (kinds & ?) != 0 ORDER BY last DESC LIMIT 1`,
+		target, upto, 1<<state.KindMessage)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var last uint64
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return 0, err
+		}
+		_ = eachEntry(data, func(e chunkEntry) bool {
+			if e.kind == state.KindMessage {
+				last = max(last, e.ord)
+			}
+			return true
+		})
+	}
+	return int64(last), rows.Err()
+}
+
+// mergeLeftChunks merges each chunk of old (up to upto) that UPDATE OR
+// IGNORE left behind into the chunk of new that ends at the same ord.
+func mergeLeftChunks(tx *sql.Tx, old, new string, upto int64) error {
+	type chunk struct {
+		last, first, kinds int64
+		data               []byte
+	}
+	rows, err := tx.Query(`SELECT last, first, kinds, data FROM history_chunks WHERE target = ? AND last <= ?`, old, upto)
+	if err != nil {
+		return err
+	}
+	var left []*chunk
+	for rows.Next() {
+		c := &chunk{}
+		if err := rows.Scan(&c.last, &c.first, &c.kinds, &c.data); err != nil {
+			rows.Close()
+			return err
+		}
+		left = append(left, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range left {
+		first, kinds := c.first, int64(0)
+		var data []byte
+		err := tx.QueryRow(`SELECT first, kinds, data FROM history_chunks WHERE target = ? AND last = ?`, new, c.last).Scan(&first, &kinds, &data)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		merged, n := mergeChunks(data, c.data)
+		if _, err := tx.Exec(`DELETE FROM history_chunks WHERE target = ? AND last = ?`, old, c.last); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO history_chunks (target, last, first, n, kinds, data) VALUES (?, ?, ?, ?, ?, ?)`,
+			new, c.last, min(first, c.first), n, kinds|c.kinds, merged); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeChunks merges two chunks' entries by ord, an entry in both once.
+func mergeChunks(a, b []byte) ([]byte, int64) {
+	var list []chunkEntry
+	for _, data := range [][]byte{a, b} {
+		_ = eachEntry(data, func(e chunkEntry) bool {
+			list = append(list, e)
+			return true
+		})
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ord < list[j].ord })
+	var out []byte
+	n := int64(0)
+	for i, e := range list {
+		if i > 0 && list[i-1].ord == e.ord {
+			continue
+		}
+		out = appendEntry(out, &state.HistoryEntry{Ord: e.ord, Kind: e.kind, Bot: e.bot, Account: e.account}, e.line)
+		n++
+	}
+	return out, n
+}
+
+// renameChannel applies a state.RenameChannelWrite: a registered group's
+// record takes the new name (its key too, unless only the case changed),
+// and every account's read marker of the old name becomes one of the new
+// name, the later of the two where an account has both.
+func renameChannel(tx *sql.Tx, wr state.RenameChannelWrite) error {
+	if _, err := tx.Exec(`UPDATE channels SET name_key = ?, name = ? WHERE name_key = ?`, wr.New, wr.Name, wr.Old); err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return fmt.Errorf("%w: a group %s is registered already", ErrExists, wr.Name)
+		}
+		return fmt.Errorf("store: rename group: %w", err)
+	}
+	if wr.Old == wr.New {
+		return nil
+	}
+	if _, err := tx.Exec(`INSERT INTO read_markers (account, target, time) SELECT account, ?, time FROM read_markers WHERE target = ? AND true
+		ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)`, wr.New, wr.Old); err != nil {
+		return fmt.Errorf("store: rename read markers: %w", err)
+	}
+	if _, err := tx.Exec(`DELETE FROM read_markers WHERE target = ?`, wr.Old); err != nil {
+		return fmt.Errorf("store: rename read markers: %w", err)
+	}
+	return nil
+}
