@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"chatd/state"
 )
 
 // irssi in tmux is given a channel's last messages when it joins (replay
@@ -98,4 +102,50 @@ func waitScreen(t *testing.T, screen func() string, what string, patterns ...*re
 		}
 		time.Sleep(50 * time.Millisecond) // irssi draws when it is ready: look again
 	}
+}
+
+// irssi shows a message's server-time only with show_server_time on
+// (off by default in irssi 1.4), so a channel's replay on JOIN looked as
+// if it had all been said the moment the user joined. clients/chatd.pl
+// turns it on: loaded, irssi shows a replayed message at the time it was
+// sent, three hours before the join here (the world's clock is held back
+// while alice speaks).
+func TestIrssiScriptShowsReplayTime(t *testing.T) {
+	sent := time.Now().Add(-3 * time.Hour).Truncate(time.Minute).Add(10 * time.Second)
+	var past atomic.Bool
+	past.Store(true)
+	d, _ := startTestDaemonTuned(t, []string{`lobby = ""`}, []string{"[history]", "replay_lines = 10"}, func(w *state.World) {
+		w.SetClock(func() time.Time {
+			if past.Load() {
+				return sent
+			}
+			return time.Now()
+		})
+	})
+	addr := d.addrs()[0].String()
+	alice := dialRaw(t, addr)
+	alice.send("NICK alice")
+	alice.send("USER alice 0 * :Alice")
+	alice.expect("welcome", hasNumeric("001"))
+	alice.send("JOIN #class")
+	alice.expect("NAMES", hasNumeric("366"))
+	alice.send("PRIVMSG #class :the test moved to friday")
+	alice.send("PING barrier")
+	alice.expect("PONG", func(l string) bool { return field(l, 1) == "PONG" })
+	past.Store(false)
+
+	home := irssiConfig(t, addr, "pupil", "")
+	script, err := os.ReadFile(filepath.Join("clients", "chatd.pl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(home, "scripts", "autorun"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(home, "scripts", "autorun", "chatd.pl"), string(script))
+	typeLine, screen := tmuxIrssiScreen(t, home)
+	alice.expect("irssi's JOIN", func(l string) bool { return strings.HasPrefix(l, ":pupil!") && field(l, 1) == "JOIN" })
+	typeLine("/window 2")
+	waitScreen(t, screen, "the replayed message at the time it was sent ("+sent.Local().Format("15:04")+")",
+		regexp.MustCompile(regexp.QuoteMeta(sent.Local().Format("15:04"))+` <@alice> the test moved to friday\n`))
 }

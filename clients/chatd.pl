@@ -10,6 +10,9 @@
 # standard replies (FAIL, WARN, NOTE: "CG: Group #games already exists...")
 # in the window you typed in, instead of irssi's raw line in the status
 # window. /quote HELP lists the server's commands (irssi's /help is its own).
+# It turns on irssi's show_server_time, so that the messages chatd replays
+# when you join a group show the time they were sent, not the time you
+# joined (irssi 1.4 has it off; /set show_server_time off undoes it).
 use strict;
 use warnings;
 use Irssi;
@@ -21,6 +24,15 @@ our %IRSSI = (
 	description => 'chatd course commands (/pm /cg /jg /lg /gc /listg /groups /online) and readable FAIL/NOTE replies',
 	license     => 'MIT',
 );
+
+# chatd sends a group's recent messages when you join it, each with the
+# time it was sent (server-time); irssi shows that time only with
+# show_server_time on, and otherwise stamps them all with the join time.
+if (!Irssi::settings_get_bool('show_server_time')) {
+	Irssi::settings_set_bool('show_server_time', 1);
+	Irssi::signal_emit('setup changed');
+	Irssi::print("chatd: show_server_time is now on, so replayed messages show when they were sent (/set show_server_time off undoes it)", MSGLEVEL_CLIENTNOTICE);
+}
 
 foreach my $verb (qw(pm cg jg lg gc listg groups online)) {
 	Irssi::command_bind($verb, sub {
