@@ -12,7 +12,7 @@ import (
 //
 //   - irssi 1.4 requests znc.in/self-message and shows it in the query
 //     with the target; WeeChat 3.8 shows it there too when asked to
-//     request znc.in/self-message (the shipped clients/chatd.weechat does);
+//     request znc.in/self-message (the shipped clients/chatd.py does);
 //     clients with echo-message take it as the echo of what they sent.
 //   - HexChat 2.16 requests neither and opens a query named after the
 //     sender (itself), so the conversation is split over two tabs.

@@ -46,7 +46,7 @@ var helpMore = map[string][]string{
 		"The words after the nick are the message; no ':' is needed.",
 		"Several people at once: PM bob,carol hello.",
 		"Your copy shows in the conversation with them (irssi, WeeChat with",
-		"clients/chatd.weechat); HexChat says it was sent: /query <nick> there.",
+		"clients/chatd.py); HexChat says it was sent: /query <nick> there.",
 		"To someone with an account who is offline: kept, and delivered when they log in.",
 	},
 	"CG": {
