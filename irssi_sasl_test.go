@@ -43,7 +43,9 @@ func tmuxIrssi(t *testing.T, home string) func(keys string) {
 }
 
 // irssiConfig writes an irssi config that connects to addr as nick and
-// joins #class; sasl adds a SASL PLAIN login to the chatnet.
+// joins #class; sasl adds a SASL PLAIN login to the chatnet. irssi does
+// not save its settings when it quits (clients/chatd.pl changes one), so
+// nothing writes to home while the test removes it.
 func irssiConfig(t *testing.T, addr, nick, sasl string) string {
 	t.Helper()
 	home := t.TempDir()
@@ -54,7 +56,7 @@ func irssiConfig(t *testing.T, addr, nick, sasl string) string {
 chatnets = { chatd = { type = "IRC"; %s }; };
 channels = ( { name = "#class"; chatnet = "chatd"; autojoin = "yes"; } );
 settings = {
-  core = { real_name = "Irssi User"; user_name = "%s"; nick = "%s"; };
+  core = { real_name = "Irssi User"; user_name = "%s"; nick = "%s"; settings_autosave = "no"; };
   "fe-common/core" = { autolog = "no"; };
 };
 `, host, port, sasl, nick, nick)
