@@ -136,3 +136,57 @@ func TestBinaryHistoryKill9(t *testing.T) {
 		t.Fatal("nothing kept at all")
 	}
 }
+
+// A REDACT that was answered is kept through kill -9: the deleted
+// messages do not come back, the others are all there (messages sent
+// just before, still waiting for their batch's commit, included: the
+// store commits them before the deletion).
+func TestBinaryRedactionSurvivesKill9(t *testing.T) {
+	cfg := writeConfig(t, `[flood]`, `enabled = false`)
+	p := startChatd(t, "-config", cfg)
+	alice := historyClient(t, p.addr, "alice")
+	alice.send("CAP REQ draft/message-redaction")
+	alice.expect("ACK", func(l string) bool { return strings.Contains(l, " ACK ") && strings.HasSuffix(l, "draft/message-redaction") })
+	alice.send("JOIN #r")
+	alice.expect("NAMES", hasNumeric("366"))
+	msgids := map[string]string{}
+	for i := range 20 {
+		text := fmt.Sprintf("m%d", i)
+		alice.send("PRIVMSG #r :" + text)
+		l := alice.expect("echo", func(l string) bool { return strings.HasSuffix(l, " PRIVMSG #r :"+text) })
+		msgids[text] = tagValue(l, "msgid")
+	}
+	// The first (committed long ago, or not) and the last five (surely
+	// still waiting for their commit).
+	gone := []string{"m0", "m15", "m16", "m17", "m18", "m19"}
+	for _, text := range gone {
+		alice.send("REDACT #r " + msgids[text])
+		alice.expect("the REDACT's echo", func(l string) bool { return strings.HasSuffix(l, " REDACT #r "+msgids[text]) })
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	p = startChatd(t, "-config", cfg)
+	reader := historyClient(t, p.addr, "reader")
+	reader.send("JOIN #r")
+	reader.expect("NAMES", hasNumeric("366"))
+	got := strings.Join(readHistory(reader, "#r", 100), " ")
+	if want := "m1 m2 m3 m4 m5 m6 m7 m8 m9 m10 m11 m12 m13 m14"; got != want {
+		t.Fatalf("after REDACT and kill -9, #r holds %q; want %q", got, want)
+	}
+}
+
+// tagValue is the value of tag key on line l ("" without it).
+func tagValue(l, key string) string {
+	if !strings.HasPrefix(l, "@") {
+		return ""
+	}
+	tags, _, _ := strings.Cut(l[1:], " ")
+	for _, kv := range strings.Split(tags, ";") {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v
+		}
+	}
+	return ""
+}

@@ -143,3 +143,35 @@ func TestNextOrd(t *testing.T) {
 		t.Fatalf("ord %d is not above the store's floor", d)
 	}
 }
+
+// A redacted entry leaves the ring wherever it sits, wrapped or not; the
+// ring then fills the gap with the next entries pushed, in order, and
+// still knows what it knew above its floor.
+func TestHistoryRingRemove(t *testing.T) {
+	r := newHistoryRing(4, 0, false)
+	for _, e := range entries(10, 20, 30, 40, 50, 60) { // wraps: 30..60, floor 20
+		r.push(e)
+	}
+	all := HistoryRange{Hi: ^uint64(0), Limit: 10, MaxKind: KindEvent}
+	if !r.remove(40) || r.remove(40) || r.remove(20) {
+		t.Fatal("remove: 40 once, and neither 40 again nor 20 (forgotten) after")
+	}
+	if got, _ := r.query(all); !sameOrds(ordsOf(got), 30, 50, 60) {
+		t.Fatalf("after removing 40: %v", ordsOf(got))
+	}
+	r.push(&HistoryEntry{Ord: 70})
+	if got, _ := r.query(all); !sameOrds(ordsOf(got), 30, 50, 60, 70) {
+		t.Fatalf("the gap filled: %v", ordsOf(got))
+	}
+	r.push(&HistoryEntry{Ord: 80}) // full again: forgets 30
+	after := HistoryRange{Lo: 30, Hi: ^uint64(0), Limit: 10, MaxKind: KindEvent}
+	if got, exact := r.query(after); !exact || !sameOrds(ordsOf(got), 50, 60, 70, 80) {
+		t.Fatalf("AFTER 30: %v exact=%v", ordsOf(got), exact)
+	}
+	for _, o := range []uint64{80, 50, 60, 70} {
+		r.remove(o)
+	}
+	if got, _ := r.query(all); len(got) != 0 || r.last(KindEvent) != nil {
+		t.Fatalf("emptied ring still holds %v", ordsOf(got))
+	}
+}

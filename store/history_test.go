@@ -169,3 +169,78 @@ func BenchmarkHistoryCommit(b *testing.B) {
 		}
 	}
 }
+
+// A RedactHistory deletes one entry from the chunks of each target that
+// hold it, rows still waiting for their commit included (Run commits them
+// first), keeps the rest of each chunk, and takes it out of an offline
+// account's waiting list; after a reopen it is still gone.
+func TestRedactHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chatd.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Run()
+	base := time.Now().UnixMilli()
+	var list []*state.HistoryEntry
+	var rows []state.HistoryRow
+	for i, text := range []string{"one", "two", "three"} {
+		e := histEntry(base+int64(i), 0, state.KindMessage, text)
+		list = append(list, e)
+		rows = append(rows, state.HistoryRow{Target: "#c", Entry: e}, state.HistoryRow{Target: "@a b", Entry: e})
+	}
+	s.AppendHistory(rows)
+	// Queued, not committed: the deletion must still find it.
+	if err := submit(t, s, state.RedactHistory{Targets: []string{"#c", "@a b"}, Ord: list[1].Ord}); err != nil {
+		t.Fatal(err)
+	}
+	all := func(target string) state.HistoryRange {
+		return state.HistoryRange{Target: target, Hi: ^uint64(0), Limit: 10, MaxKind: state.KindEvent}
+	}
+	res := query(t, s, all("#c"), all("@a b"))
+	if !equal(texts(res[0]), "one", "three") || !equal(texts(res[1]), "one", "three") {
+		t.Fatalf("after redacting two: #c %q, @a b %q", texts(res[0]), texts(res[1]))
+	}
+	// The first and the last of a chunk, until none is left.
+	for _, e := range []*state.HistoryEntry{list[2], list[0]} {
+		if err := submit(t, s, state.RedactHistory{Targets: []string{"#c"}, Ord: e.Ord}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := query(t, s, all("#c"), all("@a b")); len(res[0]) != 0 || !equal(texts(res[1]), "one", "three") {
+		t.Fatalf("#c emptied: %q; @a b untouched: %q", texts(res[0]), texts(res[1]))
+	}
+	// An offline message: its chunk and its place in the waiting list.
+	if err := submit(t, s, state.CreateAccount{Account: testAccount("bob")}); err != nil {
+		t.Fatal(err)
+	}
+	kept := histEntry(base+10, 0, state.KindMessage, "while you were out")
+	if err := submit(t, s, state.StoreOffline{Messages: []state.OfflineMessage{{Account: "bob", Target: "@bob a", Sender: "a", Entry: kept}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(t, s, state.RedactHistory{Targets: []string{"@bob a"}, Ord: kept.Ord, Account: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if res := query(t, s, all("@bob a")); len(res[0]) != 0 {
+		t.Fatalf("@bob a still holds %q", texts(res[0]))
+	}
+	waiting := make(chan []*state.HistoryEntry, 1)
+	s.QueryOffline("bob", func(list []*state.HistoryEntry, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		waiting <- list
+	})
+	if list := <-waiting; len(list) != 0 {
+		t.Fatalf("still waiting for bob: %q", texts(list))
+	}
+	s.Close(true)
+	s, err = Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(false)
+	if res := query(t, s, all("#c"), all("@a b")); len(res[0]) != 0 || !equal(texts(res[1]), "one", "three") {
+		t.Fatalf("after a reopen: #c %q, @a b %q", texts(res[0]), texts(res[1]))
+	}
+}
