@@ -146,7 +146,9 @@ func TestBinaryRedactionSurvivesKill9(t *testing.T) {
 	p := startChatd(t, "-config", cfg)
 	alice := historyClient(t, p.addr, "alice")
 	alice.send("CAP REQ draft/message-redaction")
-	alice.expect("ACK", func(l string) bool { return strings.Contains(l, " ACK ") && strings.HasSuffix(l, "draft/message-redaction") })
+	alice.expect("ACK", func(l string) bool {
+		return strings.Contains(l, " ACK ") && strings.HasSuffix(l, "draft/message-redaction")
+	})
 	alice.send("JOIN #r")
 	alice.expect("NAMES", hasNumeric("366"))
 	msgids := map[string]string{}
