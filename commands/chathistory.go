@@ -92,6 +92,11 @@ func handleChathistory(w *state.World, c *state.Client, m *irc.Message) error {
 		for _, r := range results {
 			entries = append(entries, r...)
 		}
+		if ch := w.Channel(name); ch != nil && isChannel(name) {
+			// Lines from before a rename read as lines to the channel's
+			// name now.
+			entries = state.InChannel(entries, ch.Name)
+		}
 		sendHistoryBatch(w, c, name, entries)
 	})
 	return nil

@@ -57,7 +57,7 @@ func replayJoin(w *state.World, c *state.Client, ch *state.Channel) {
 		if c.Gone() || ch.Membership(c) == nil || len(res[0]) == 0 {
 			return
 		}
-		sendReplay(w, c, ch.Name, res[0], inline)
+		sendReplay(w, c, ch.Name, state.InChannel(res[0], ch.Name), inline)
 	})
 	inline = false
 }

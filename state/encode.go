@@ -65,7 +65,7 @@ const unsafeInPrefix = " \r\n\x00"
 // parameters from which the last one is text (PART #chan has no reason).
 var textLast = map[string]int{
 	"PRIVMSG": 2, "NOTICE": 2, "TOPIC": 2, "PART": 2, "QUIT": 1,
-	"KICK": 3, "AWAY": 1, "ERROR": 1, "WALLOPS": 1, "SETNAME": 1, "KILL": 2,
+	"KICK": 3, "RENAME": 3, "AWAY": 1, "ERROR": 1, "WALLOPS": 1, "SETNAME": 1, "KILL": 2,
 	"301": 1, "302": 1, "303": 1, "311": 1, "314": 1, "319": 1,
 	"322": 1, "332": 1, "352": 1, "353": 1, "372": 1,
 	"730": 1, "731": 1, "732": 1, // MONITOR's lists, as its spec writes them

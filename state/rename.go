@@ -1,6 +1,7 @@
 package state
 
 import (
+	"strings"
 	"time"
 
 	"gopkg.in/irc.v4"
@@ -155,4 +156,48 @@ func (w *World) renameMarkers(oldKey, newKey string) (accounts bool) {
 		move(m)
 	}
 	return accounts
+}
+
+// channelParamCommands are the recorded commands whose first parameter is
+// the channel they were sent in (a NICK's or QUIT's is not).
+var channelParamCommands = map[string]bool{
+	"PRIVMSG": true, "NOTICE": true, "TAGMSG": true, "JOIN": true,
+	"PART": true, "KICK": true, "TOPIC": true, "MODE": true,
+}
+
+// InChannel returns a channel's history entries as they read under its
+// name now: an entry recorded before a rename names the channel as it was
+// then called, and is given (as a copy: entries are shared and never
+// change) the current name in its place, after any STATUSMSG prefix. So a
+// client reading #new's history sees lines to #new, which it shows in
+// that channel's window. entries is returned as it is when nothing
+// differs.
+func InChannel(entries []*HistoryEntry, name string) []*HistoryEntry {
+	var out []*HistoryEntry
+	for i, e := range entries {
+		m := e.Msg
+		if len(m.Params) > 0 && channelParamCommands[m.Command] {
+			target := m.Params[0]
+			at := strings.IndexByte(target, '#')
+			if at >= 0 && target[at:] != name {
+				status := target[:at]
+				if out == nil {
+					out = append(make([]*HistoryEntry, 0, len(entries)), entries[:i]...)
+				}
+				msg := *m
+				msg.Params = append([]string{status + name}, m.Params[1:]...)
+				copied := *e
+				copied.Msg = &msg
+				out = append(out, &copied)
+				continue
+			}
+		}
+		if out != nil {
+			out = append(out, e)
+		}
+	}
+	if out == nil {
+		return entries
+	}
+	return out
 }

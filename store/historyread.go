@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"chatd/state"
@@ -84,57 +85,54 @@ func (s *Store) read(job func(db *sql.DB)) bool {
 	}
 }
 
-// rowsOf returns the rows not yet committed of the keys keys asks for,
-// each up to its ord bound (a renamed channel's old key, aliasesLocked),
-// and the aliases of each target.
-func (q *historyQueue) rowsOf(targets []string) (rows []state.HistoryRow, aliases map[string][]pendingRename) {
+// rowsOf returns, for each of targets, the rows not yet committed that
+// are its (the renames waiting included: finalKey) and where its
+// committed rows are (sourcesLocked).
+func (q *historyQueue) rowsOf(targets []string) (rows map[string][]*state.HistoryEntry, sources map[string][]source) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	aliases = map[string][]pendingRename{}
-	bound := map[string]uint64{}
+	renames := q.pendingRenamesLocked()
+	rows, sources = map[string][]*state.HistoryEntry{}, map[string][]source{}
 	for _, t := range targets {
-		if _, ok := aliases[t]; ok {
-			continue
-		}
-		aliases[t] = q.aliasesLocked(t)
-		for _, a := range aliases[t] {
-			bound[a.old] = max(bound[a.old], a.upto)
+		if _, ok := sources[t]; !ok {
+			sources[t] = sourcesLocked(renames, t)
 		}
 	}
 	for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
 		for _, r := range list {
-			if b, ok := bound[r.Target]; ok && r.Entry.Ord <= b {
-				rows = append(rows, r)
+			key := r.Target
+			if len(renames) > 0 {
+				key = finalKey(renames, key, r.Entry.Ord)
+			}
+			if _, ok := sources[key]; ok {
+				rows[key] = append(rows[key], r.Entry)
 			}
 		}
 	}
-	return rows, aliases
+	return rows, sources
 }
 
 // QueryHistory answers ranges (state.HistoryStore). The rows still
 // waiting for their commit are looked at first and the database then: a
 // row is in one or the other (or both, counted once), never in neither.
-// A channel renamed since the last commit is read under both names, the
-// old one first: a commit that moves its rows in between is then seen
-// before or after by both reads, or after the first only (the rows show
-// twice and count once), never in neither.
+// While a channel rename waits for the commit that moves its rows, the
+// rows of either name are read where they are and counted where they
+// belong (sourcesLocked).
 func (s *Store) QueryHistory(ranges []state.HistoryRange, done func([][]*state.HistoryEntry, error)) bool {
 	return s.read(func(db *sql.DB) {
 		targets := make([]string, len(ranges))
 		for i, rg := range ranges {
 			targets[i] = rg.Target
 		}
-		queued, aliases := s.hist.rowsOf(targets)
+		queued, sources := s.hist.rowsOf(targets)
 		out := make([][]*state.HistoryEntry, len(ranges))
 		for i, rg := range ranges {
 			var got []*state.HistoryEntry
-			keys := aliases[rg.Target]
-			for k := len(keys) - 1; k >= 0; k-- {
-				a := keys[k]
+			for _, src := range sources[rg.Target] {
 				sub := rg
-				sub.Target = a.old
-				if a.upto < ^uint64(0) {
-					sub.Hi = min(sub.Hi, a.upto+1)
+				sub.Target, sub.Lo = src.key, max(rg.Lo, src.lo)
+				if src.hi < ^uint64(0) {
+					sub.Hi = min(rg.Hi, src.hi+1)
 				}
 				part, err := queryRange(db, sub)
 				if err != nil {
@@ -142,11 +140,10 @@ func (s *Store) QueryHistory(ranges []state.HistoryRange, done func([][]*state.H
 					return
 				}
 				got = append(got, part...)
-				for _, r := range queued {
-					e := r.Entry
-					if r.Target == a.old && e.Ord <= a.upto && e.Ord > rg.Lo && e.Ord < rg.Hi && e.Kind <= rg.MaxKind {
-						got = append(got, e)
-					}
+			}
+			for _, e := range queued[rg.Target] {
+				if e.Ord > rg.Lo && e.Ord < rg.Hi && e.Kind <= rg.MaxKind {
+					got = append(got, e)
 				}
 			}
 			out[i] = limitRange(got, rg)
@@ -237,12 +234,14 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 		}
 		q := &s.hist
 		q.mu.Lock()
-		// A channel renamed since the last commit counts its old name's
-		// messages (up to the rename) as its own.
-		wanted := map[string]pendingRename{}
+		// While renames wait for their commit, a row counts for the key
+		// it will be under (finalKey).
+		renames := q.pendingRenamesLocked()
+		wanted := map[string]bool{}
 		for _, ch := range channels {
-			for _, a := range q.aliasesLocked(ch) {
-				wanted[a.old] = a
+			wanted[ch] = true
+			for _, src := range sourcesLocked(renames, ch) {
+				wanted[src.key] = true
 			}
 		}
 		for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
@@ -250,8 +249,8 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 				if r.Entry.Kind != state.KindMessage {
 					continue
 				}
-				if a, ok := wanted[r.Target]; ok && r.Entry.Ord <= a.upto {
-					add(a.new, r.Entry.Ord)
+				if wanted[r.Target] {
+					add(finalKey(renames, r.Target, r.Entry.Ord), r.Entry.Ord)
 				} else if prefix != "" && len(r.Target) > len(prefix) && r.Target[:len(prefix)] == prefix {
 					add(r.Target, r.Entry.Ord)
 				}
@@ -269,13 +268,7 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 				if err := rows.Scan(&target, &ord); err != nil {
 					return err
 				}
-				if a, ok := wanted[target]; ok {
-					if uint64(ord) > a.upto {
-						continue // a newer channel's, under the old name
-					}
-					target = a.new
-				}
-				add(target, uint64(ord))
+				add(finalKey(renames, target, uint64(ord)), uint64(ord))
 			}
 			return rows.Err()
 		}
@@ -296,9 +289,13 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 				return
 			}
 		}
+		asked := map[string]bool{}
+		for _, ch := range channels {
+			asked[ch] = true
+		}
 		var out []state.HistoryTarget
 		for target, ord := range last {
-			if ord > lo && ord < hi {
+			if ord > lo && ord < hi && (asked[target] || prefix != "" && strings.HasPrefix(target, prefix)) {
 				out = append(out, state.HistoryTarget{Target: target, Last: ord})
 			}
 		}

@@ -51,18 +51,78 @@ func (s *Store) RenameTarget(old, new string, upto uint64) {
 	}
 }
 
-// aliasesLocked lists the keys whose rows, up to an ord, are target's
-// until a pending rename moves them: target itself without bound, and
-// the old names of pending renames to it (and theirs, for a channel
-// renamed twice before a commit). q.mu is held.
-func (q *historyQueue) aliasesLocked(target string) []pendingRename {
-	out := []pendingRename{{old: target, new: target, upto: ^uint64(0)}}
-	all := append(append([]pendingRename(nil), q.applying...), q.renames...)
-	for i := 0; i < len(out); i++ {
-		for _, r := range all {
-			if r.new == out[i].old && r.old != target {
-				out = append(out, pendingRename{old: r.old, new: target, upto: min(r.upto, out[i].upto)})
+// The renames not yet applied to the committed rows, in the order they
+// were made: those the commit under way applies, then those for the next.
+// The copy may be used once q.mu is released.
+func (q *historyQueue) pendingRenamesLocked() []pendingRename {
+	if len(q.applying)+len(q.renames) == 0 {
+		return nil
+	}
+	return append(append([]pendingRename(nil), q.applying...), q.renames...)
+}
+
+// finalKey is the key a row of key with ord ends under once renames (in
+// order) have moved it.
+func finalKey(renames []pendingRename, key string, ord uint64) string {
+	for _, r := range renames {
+		if key == r.old && ord <= r.upto {
+			key = r.new
+		}
+	}
+	return key
+}
+
+// source is an ord interval (lo, hi] of one key whose rows belong to a
+// target.
+type source struct {
+	key    string
+	lo, hi uint64
+}
+
+// sourcesLocked lists where target's committed rows are while renames
+// (pendingRenamesLocked) wait: target itself, and the ord intervals of
+// the keys renamed into it. Where a row ends depends on its key and on
+// which side of each rename's ord it is, so the intervals between those
+// ords each go one way. They come in the order the renames were made,
+// target last: a commit that moves rows from one key to another between
+// two reads then has the first read before it or the second after it.
+func sourcesLocked(renames []pendingRename, target string) []source {
+	all := ^uint64(0)
+	if len(renames) == 0 {
+		return []source{{key: target, lo: 0, hi: all}}
+	}
+	cuts := make([]uint64, 0, len(renames)+1)
+	for _, r := range renames {
+		cuts = append(cuts, r.upto)
+	}
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i] < cuts[j] })
+	cuts = append(cuts, all)
+	keys := make([]string, 0, 2*len(renames)+1)
+	seen := map[string]bool{target: true}
+	for _, r := range renames {
+		for _, k := range []string{r.old, r.new} {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
 			}
+		}
+	}
+	keys = append(keys, target)
+	var out []source
+	for _, k := range keys {
+		lo := uint64(0)
+		for _, hi := range cuts {
+			if hi == lo && hi != 0 {
+				continue
+			}
+			if finalKey(renames, k, hi) == target {
+				if n := len(out); n > 0 && out[n-1].key == k && out[n-1].hi == lo {
+					out[n-1].hi = hi
+				} else {
+					out = append(out, source{key: k, lo: lo, hi: hi})
+				}
+			}
+			lo = hi
 		}
 	}
 	return out
