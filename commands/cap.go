@@ -40,7 +40,7 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 		if ok && !accountsOn(w) && (caps.Has(state.CapSASL) || caps.Has(state.CapAccountRegistration)) {
 			ok = false // not offered: sasl-3.2 says to NAK it
 		}
-		if ok && !w.Config.History.Enabled && (caps.Has(state.CapChatHistory) || caps.Has(state.CapEventPlayback) || caps.Has(state.CapReadMarker) || caps.Has(state.CapMessageRedaction)) {
+		if ok && !w.Config.History.Enabled && (caps.Has(state.CapChatHistory) || caps.Has(state.CapEventPlayback) || caps.Has(state.CapReadMarker)) {
 			ok = false // not offered without history
 		}
 		if !ok {
@@ -98,7 +98,7 @@ func offeredCaps(w *state.World, values bool) []string {
 			if !accountsOn(w) {
 				continue
 			}
-		case "draft/chathistory", "draft/event-playback", "draft/read-marker", "draft/message-redaction":
+		case "draft/chathistory", "draft/event-playback", "draft/read-marker":
 			if !w.Config.History.Enabled {
 				continue
 			}

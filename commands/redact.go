@@ -35,8 +35,11 @@ import (
 // never made, another target's, an event, or no longer kept),
 // REDACT_FORBIDDEN (someone else's message, for a client that is not an
 // operator there) and INTERNAL_ERROR (the store could not read or
-// delete). Without history, REDACT is unknown and the capability is not
-// offered: messages are not kept, so nobody could say who sent one.
+// delete). Without history ([history] enabled = false), the newest
+// state.RecentWithoutHistory messages of each channel and of each
+// session's conversations are known by sender, without their text, in
+// memory: those are what can be redacted then (by their sender from the
+// same connection, or by a channel operator).
 
 // addRedactCommand adds REDACT to the table.
 func addRedactCommand(t table) {
@@ -46,9 +49,6 @@ func addRedactCommand(t table) {
 }
 
 func handleRedact(w *state.World, c *state.Client, m *irc.Message) error {
-	if !w.Config.History.Enabled {
-		return numeric(irc.ERR_UNKNOWNCOMMAND, "REDACT", "Unknown command")
-	}
 	if len(m.Params) < 2 || m.Params[0] == "" || m.Params[1] == "" {
 		return numeric(irc.ERR_NEEDMOREPARAMS, "REDACT", "Not enough parameters")
 	}
@@ -69,7 +69,7 @@ func handleRedact(w *state.World, c *state.Client, m *irc.Message) error {
 		if !validNick(target, w.Config.Limits.NickLength) && w.Account(target) == nil {
 			return fail("REDACT", "INVALID_TARGET", target, "You cannot delete messages from "+target)
 		}
-		key = state.ConversationKey(c, partyNamed(w, c, target))
+		key = w.RedactKey(c, partyNamed(w, c, target))
 		if to := w.ClientByNick(target); to != nil {
 			params[0] = to.Nick
 		}
@@ -82,17 +82,7 @@ func handleRedact(w *state.World, c *state.Client, m *irc.Message) error {
 	if err := checkLineLength(line); err != nil {
 		return err
 	}
-	rg := state.HistoryRange{Target: key, Lo: ord - 1, Hi: ord + 1, Limit: 1, MaxKind: state.KindTagmsg}
-	w.ReadHistory(c, []state.HistoryRange{rg}, func(w *state.World, res [][]*state.HistoryEntry, err error) {
-		if err != nil {
-			w.Log.Error("REDACT: reading history", "nick", c.Nick, "target", target, "err", err)
-			sendError(w, c, fail("REDACT", "INTERNAL_ERROR", params[0], msgid, "The message could not be deleted"))
-			return
-		}
-		var e *state.HistoryEntry
-		if len(res) == 1 && len(res[0]) == 1 && res[0][0].Ord == ord {
-			e = res[0][0]
-		}
+	found := func(w *state.World, e *state.HistoryEntry) {
 		if e == nil {
 			sendError(w, c, unknownMsgid(params[0], msgid))
 			return
@@ -102,7 +92,7 @@ func handleRedact(w *state.World, c *state.Client, m *irc.Message) error {
 			return
 		}
 		keys, offline := []string{key}, ""
-		if ch == nil {
+		if ch == nil && w.HistoryOn() {
 			keys, offline = otherCopy(w, c, target, e, keys)
 		}
 		w.Hold(c)
@@ -116,6 +106,23 @@ func handleRedact(w *state.World, c *state.Client, m *irc.Message) error {
 				forwardRedact(w, c, line, ch, target)
 			})
 		})
+	}
+	if !w.HistoryOn() {
+		found(w, w.RecentMessage(key, ord))
+		return nil
+	}
+	rg := state.HistoryRange{Target: key, Lo: ord - 1, Hi: ord + 1, Limit: 1, MaxKind: state.KindTagmsg}
+	w.ReadHistory(c, []state.HistoryRange{rg}, func(w *state.World, res [][]*state.HistoryEntry, err error) {
+		if err != nil {
+			w.Log.Error("REDACT: reading history", "nick", c.Nick, "target", target, "err", err)
+			sendError(w, c, fail("REDACT", "INTERNAL_ERROR", params[0], msgid, "The message could not be deleted"))
+			return
+		}
+		var e *state.HistoryEntry
+		if len(res) == 1 && len(res[0]) == 1 && res[0][0].Ord == ord {
+			e = res[0][0]
+		}
+		found(w, e)
 	})
 	return nil
 }

@@ -40,7 +40,11 @@ func (w *World) entryFanout(e *HistoryEntry, msg *irc.Message) *Fanout {
 // channelRing returns ch's ring, made on first use.
 func (w *World) channelRing(ch *Channel) *historyRing {
 	if ch.history == nil {
-		ch.history = newHistoryRing(w.Config.History.ChannelLength, w.history.stored[ch.folded], !w.history.kept)
+		if !w.historyOn() {
+			ch.history = newHistoryRing(min(w.Config.History.ChannelLength, RecentWithoutHistory), 0, true)
+		} else {
+			ch.history = newHistoryRing(w.Config.History.ChannelLength, w.history.stored[ch.folded], !w.history.kept)
+		}
 	}
 	return ch.history
 }
@@ -62,13 +66,24 @@ func (w *World) dropChannelHistory(ch *Channel) {
 	if ch.history == nil || !h.kept {
 		return
 	}
-	if e := ch.history.last(KindEvent); e != nil && e.Ord > h.stored[ch.folded] {
+	h.noteStored(ch.folded, ch.history)
+	ch.history = nil
+}
+
+// noteStored records, as a ring of the stored target key goes, the
+// newest ord the store may hold for it: its newest entry, or the newest
+// it forgot (its floor), when redactions emptied its end.
+func (h *historyState) noteStored(key string, r *historyRing) {
+	top := r.floor
+	if e := r.last(KindEvent); e != nil {
+		top = max(top, e.Ord)
+	}
+	if top > h.stored[key] {
 		if h.stored == nil {
 			h.stored = map[string]uint64{}
 		}
-		h.stored[ch.folded] = e.Ord
+		h.stored[key] = top
 	}
-	ch.history = nil
 }
 
 // recordChannel keeps e in ch's history.
@@ -118,7 +133,11 @@ func relayKind(m *irc.Message) HistoryKind {
 // its msgid, the same for every copy.
 func (w *World) RelayToChannel(from *Client, ch *Channel, m *irc.Message, tags irc.Tags) *Fanout {
 	e := w.newEntry(relayKind(m), m, tags, from)
-	w.recordChannel(ch, e)
+	if w.historyOn() {
+		w.recordChannel(ch, e)
+	} else {
+		w.channelRing(ch).push(e.sender())
+	}
 	return w.entryFanout(e, nil)
 }
 
@@ -132,6 +151,8 @@ func (w *World) RelayPrivate(from, to *Client, m *irc.Message, tags irc.Tags) *F
 		if toKey := ConversationKey(to, PartyKey(from)); toKey != fromKey {
 			w.recordConversation(to, toKey, e)
 		}
+	} else {
+		w.recordSent(from, PartyKey(to), e)
 	}
 	return w.entryFanout(e, nil)
 }

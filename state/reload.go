@@ -42,7 +42,11 @@ func (w *World) ApplyConfig(cfg *conf.Config) {
 	if n := cfg.Limits.WhowasLength; n != len(w.whowas.entries) {
 		w.whowas = w.whowas.resized(n)
 	}
-	w.resizeHistory(cfg.History.ChannelLength, cfg.History.PrivateLength)
+	if cfg.History.Enabled != w.Config.History.Enabled {
+		w.dropHistoryRings()
+	} else if cfg.History.Enabled {
+		w.resizeHistory(cfg.History.ChannelLength, cfg.History.PrivateLength)
+	}
 	w.Config = cfg
 }
 
