@@ -11,7 +11,7 @@ import (
 // members. The channel keeps everything but its name (state/rename.go).
 // Members that negotiated draft/channel-rename are sent RENAME; the
 // others the spec's fallback: their own PART of the old name with the
-// reason, then their JOIN of the new one followed by what a JOIN sends
+// reason (or "Renamed to <new>" when none was given), then their JOIN of the new one followed by what a JOIN sends
 // (the read marker, the topic, NAMES unless no-implicit-names). A rename
 // that changes only the case is sent to the first kind only, as the spec
 // says.
@@ -55,9 +55,17 @@ func handleRename(w *state.World, c *state.Client, m *irc.Message) error {
 	oldName = ch.Name
 	reason := renameReason(w, c, oldName, newName, m.Param(2))
 	fallback := w.RenameChannel(ch, c, newName, reason)
+	// The fallback PART carries the reason given, as the spec says. With
+	// none, it says where the channel went: irssi, HexChat and WeeChat
+	// show the PART in the old channel's window (irssi closes it), and a
+	// bare PART left people wondering why they were in a new channel.
+	partReason := reason
+	if partReason == "" {
+		partReason = "Renamed to " + ch.Name
+	}
 	var names []*state.Client
 	for _, member := range fallback {
-		w.FallbackRename(ch, member, oldName, reason)
+		w.FallbackRename(ch, member, oldName, partReason)
 		joinMarker(w, member, ch)
 		if ch.Topic != "" {
 			sendTopic(w, member, ch)
