@@ -21,7 +21,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		state.Connect{ID: 7, Addr: netip.MustParseAddr("2001:db8::1"), TLS: true, CertFP: "ab12"},
 		state.Line{ID: 7, Msg: irc.MustParseMessage("@label=x;+typing=active :me PRIVMSG #a :hi there  ")},
 		state.Line{ID: 7, Msg: irc.MustParseMessage("PRIVMSG #a :")},
-		state.BadLine{ID: 7, Problem: state.LineTooLong, Command: "PRIVMSG"},
+		state.BadLine{ID: 7, Problem: state.LineTooLong, Command: "PRIVMSG", Label: "l1"},
 		state.Gone{ID: 7, Reason: "Connection closed", Force: true},
 		state.Result{Key: 3, Data: []byte{}},
 		state.Result{Key: 4, Data: []byte{0, 1, 2}},

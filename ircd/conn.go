@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -112,6 +113,7 @@ type inbound struct {
 	msg     *irc.Message
 	problem state.LineProblem
 	command string
+	label   string // a refused line's label tag, so that its refusal is labeled
 	size    int
 }
 
@@ -121,7 +123,7 @@ func (c *conn) submit(in inbound) {
 		c.srv.stats.countIn(in.msg.Command)
 		c.srv.world.Line(c.id, in.msg)
 	} else if in.problem != state.LineOK {
-		c.srv.world.BadLine(c.id, in.problem, in.command)
+		c.srv.world.BadLine(c.id, in.problem, in.command, in.label)
 	}
 }
 
@@ -144,6 +146,7 @@ func classify(raw []byte) inbound {
 			return in
 		}
 		body = raw[sp+1:]
+		in.label = labelOf(raw[1:sp])
 	}
 	if len(body)+2 > state.MaxLineBytes {
 		in.problem = state.LineTooLong
@@ -168,6 +171,21 @@ func classify(raw []byte) inbound {
 		in.msg = msg
 	}
 	return in
+}
+
+// labelOf returns the label tag of a line's tag section (without the
+// '@'), or "" when it has none or its value could not be echoed safely.
+// It is read apart from the rest of the line so that a line refused for
+// its body (too long, not UTF-8, a NUL) still gets a labeled refusal.
+func labelOf(tags []byte) string {
+	if !bytes.Contains(tags, []byte("label=")) || !utf8.Valid(tags) {
+		return ""
+	}
+	label := irc.ParseTags(string(tags))["label"]
+	if !utf8.ValidString(label) || strings.ContainsAny(label, "\x00\r\n") {
+		return ""
+	}
+	return label
 }
 
 // parseMessage wraps irc.ParseMessage, which panics on some malformed tag

@@ -59,6 +59,10 @@ type BadLine struct {
 	ID      ClientID
 	Problem LineProblem
 	Command string
+	// Label is the line's label tag when its tag section could be read:
+	// labeled-response wants every reply to a labeled command labeled,
+	// the refusal of a line the server could not act on included.
+	Label string
 }
 
 // Gone is the end of a connection (EOF, error, timeout, its send queue

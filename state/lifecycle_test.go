@@ -39,7 +39,7 @@ func TestEntryPointsReturnAfterShutdown(t *testing.T) {
 	var blocked sync.WaitGroup
 	callers := map[string]func(){
 		"Line":     func() { w.Line(1, &irc.Message{Command: "PING", Params: []string{"x"}}) },
-		"BadLine":  func() { w.BadLine(1, LineTooLong, "") },
+		"BadLine":  func() { w.BadLine(1, LineTooLong, "", "") },
 		"Gone":     func() { w.Gone(1, "bye") },
 		"Connect":  func() { w.Connect(2, &nopOutbox{}, netip.MustParseAddr("127.0.0.1"), false) },
 		"Call":     func() { w.Call(func(*World) {}) },

@@ -269,8 +269,8 @@ func (w *World) AfterLogged(id ClientID, fn func()) bool {
 
 // BadLine reports a line the reader refused, so that the state goroutine
 // answers it in order with the client's other replies.
-func (w *World) BadLine(id ClientID, problem LineProblem, command string) {
-	w.enter(BadLine{ID: id, Problem: problem, Command: command})
+func (w *World) BadLine(id ClientID, problem LineProblem, command, label string) {
+	w.enter(BadLine{ID: id, Problem: problem, Command: command, Label: label})
 }
 
 // Gone reports that a connection ended (EOF, error, timeout). The client is
@@ -472,7 +472,11 @@ func (w *World) handle(ev event) {
 		w.connect(ev)
 	case BadLine:
 		if c := w.clients[ev.ID]; c != nil && !c.gone && !w.holdBack(c, ev) {
+			// The refusal is the answer to the line, so it goes through a
+			// request like any reply: labeled when the line had a label.
+			w.beginRequest(c, &irc.Message{Tags: irc.Tags{"label": ev.Label}})
 			w.refuseLine(c, ev.Problem, ev.Command)
+			w.endEvent(c)
 		}
 	case Gone:
 		c := w.clients[ev.ID]
