@@ -194,7 +194,7 @@ func TestClusterChat(t *testing.T) {
 	b := startNode(t, "b.test", nats, oper...)
 	c := startNode(t, "c.test", nats, oper...)
 
-	alice := ircClient(t, nodeAddr(a), "alice", "draft/chathistory", "batch", "server-time", "message-tags", "sasl")
+	alice := ircClient(t, nodeAddr(a), "alice", "draft/chathistory", "batch", "server-time", "message-tags", "sasl", "draft/message-redaction")
 	bob := ircClient(t, nodeAddr(b), "bob")
 	carol := ircClient(t, nodeAddr(c), "carol", "sasl")
 	alice.expect("carol's JOIN", has(":carol!", "JOIN #lobby"))
@@ -212,7 +212,7 @@ func TestClusterChat(t *testing.T) {
 	alice.send("JOIN #study")
 	alice.expect("JOIN", has(" 366 alice #study "))
 	carol.send("GC study :a question from c")
-	alice.expect("GC", has(":carol!", "PRIVMSG #study :a question from c"))
+	question := tagValue(alice.expect("GC", has(":carol!", "PRIVMSG #study :a question from c")), "msgid")
 	bob.expect("GC", has(":carol!", "PRIVMSG #study :a question from c"))
 
 	// Privately.
@@ -269,6 +269,17 @@ func TestClusterChat(t *testing.T) {
 	// on c, from a's memory of it.
 	alice.send("CHATHISTORY LATEST #study * 10")
 	alice.expect("history", has("PRIVMSG #study :a question from c"))
+	alice.expect("the end of the history batch", has(" BATCH -"))
+
+	// bob, the group's operator on b, deletes carol's question: alice on
+	// a is told, and a's history no longer has it.
+	bob.send("REDACT #study " + question + " :answered")
+	alice.expect("REDACT", has(":bob!", "REDACT #study "+question+" answered"))
+	alice.send("CHATHISTORY LATEST #study * 10")
+	alice.expect("history", has(" BATCH +"))
+	if l := alice.expect("the next line", func(string) bool { return true }); !strings.Contains(l, " BATCH -") {
+		t.Fatalf("#study's history after the REDACT holds %q", l)
+	}
 
 	for i, cl := range []*rawClient{alice, bob, carol, dave, erin} {
 		syncClient(cl, fmt.Sprintf("end%d", i))
