@@ -43,6 +43,9 @@ func handleCap(w *state.World, c *state.Client, m *irc.Message) error {
 		if ok && !w.Config.History.Enabled && (caps.Has(state.CapChatHistory) || caps.Has(state.CapEventPlayback) || caps.Has(state.CapReadMarker)) {
 			ok = false // not offered without history
 		}
+		if ok && !multilineOn(w) && caps.Has(state.CapMultiline) {
+			ok = false // not offered with [multiline] max_bytes = 0
+		}
 		if !ok {
 			capAnswer(w, c, "NAK", requested)
 			return nil
@@ -102,11 +105,17 @@ func offeredCaps(w *state.World, values bool) []string {
 			if !w.Config.History.Enabled {
 				continue
 			}
+		case "draft/multiline":
+			if !multilineOn(w) {
+				continue
+			}
 		}
 		if values {
 			switch name {
 			case "sasl":
 				name += "=" + saslMechanisms
+			case "draft/multiline":
+				name += "=" + multilineCapValue(w)
 			case "draft/account-registration":
 				name += "=custom-account-name"
 				if w.Config.Accounts.RegistrationBeforeConnect {

@@ -257,6 +257,12 @@ func sendHistoryLines(w *state.World, c *state.Client, entries []*state.HistoryE
 			w.Continue(c, func(w *state.World) { sendHistoryLines(w, c, rest) })
 			return
 		}
+		if len(e.Lines) > 0 {
+			// A multiline message: a draft/multiline batch nested in the
+			// chathistory one, or its lines (MultilineFanout.To).
+			w.MultilineHistory(e).To(c, false)
+			continue
+		}
 		w.Send(c, w.HistoryLine(e, c.Caps))
 	}
 	w.EndBatch(c)

@@ -44,6 +44,13 @@ func New() state.Dispatch {
 }
 
 func (t table) dispatch(w *state.World, c *state.Client, m *irc.Message) {
+	if _, tagged := m.Tags["batch"]; c.Registered && (c.Batch != nil || tagged) {
+		// A multiline batch's line, or a line that interrupts one (batch.go).
+		if taken, err := routeBatched(w, c, m); taken {
+			sendError(w, c, err)
+			return
+		}
+	}
 	cmd, ok := t[m.Command]
 	var err error
 	switch {

@@ -25,7 +25,7 @@ var helpGroups = []struct {
 	title string
 	verbs []string
 }{
-	{"talk", []string{"PRIVMSG", "NOTICE", "TAGMSG", "CHATHISTORY", "MARKREAD", "REDACT"}},
+	{"talk", []string{"PRIVMSG", "NOTICE", "TAGMSG", "BATCH", "CHATHISTORY", "MARKREAD", "REDACT"}},
 	{"channels", []string{"JOIN", "PART", "TOPIC", "NAMES", "LIST", "INVITE", "KICK", "MODE", "RENAME"}},
 	{"people", []string{"WHO", "WHOIS", "WHOWAS", "ISON", "USERHOST", "MONITOR"}},
 	{"yourself", []string{"NICK", "AWAY", "SETNAME", "QUIT"}},
@@ -71,6 +71,16 @@ var helpMore = map[string][]string{
 	"PRIVMSG": {
 		"@#channel reaches its operators, +#channel its voiced members and operators (STATUSMSG).",
 		"To someone with an account who is offline: kept, and delivered when they log in.",
+	},
+	"BATCH": {
+		"Needs the draft/multiline and batch capabilities; your client does it for you.",
+		"Each line: @batch=<ref> PRIVMSG <target> :<line>, all for the batch's target, all",
+		"PRIVMSG or all NOTICE; @batch=<ref>;draft/multiline-concat joins a line to the",
+		"one before without a line break. Nothing is sent until BATCH -<ref>.",
+		"Limits: draft/multiline=max-bytes=N,max-lines=M in CAP LS. Clients without the",
+		"capability get the lines one by one. A batch left open too long is dropped.",
+		"Refusals: FAIL BATCH MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES,",
+		"MULTILINE_INVALID_TARGET, MULTILINE_INVALID, TIMEOUT.",
 	},
 	"CHATHISTORY": {
 		"Channels you are in, and your own conversations; your client asks for you.",

@@ -72,11 +72,17 @@ func sendReplay(w *state.World, c *state.Client, target string, entries []*state
 		if isCTCPRequest(e.Msg) {
 			continue // a client would answer it, to someone who did not ask
 		}
+		if len(e.Lines) > 0 {
+			// A multiline message is replayed as its lines (the spec's
+			// fallback), inside the chathistory batch if there is one.
+			lines = append(lines, replayMultiline(w, c, e, timed)...)
+			continue
+		}
 		var line []byte
 		if timed {
 			line = w.HistoryLine(e, c.Caps)
 		} else {
-			line = replayLine(w, c, e)
+			line = replayLine(w, c, e, e.Msg.Param(1), true)
 		}
 		if line != nil {
 			lines = append(lines, line)
@@ -122,13 +128,15 @@ func isCTCPRequest(m *irc.Message) bool {
 // replayLine is e as a client without server-time sees it: from its
 // sender, its text led by the time it was sent; nil for what is not
 // replayed (a CTCP other than ACTION, a TAGMSG).
-func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry) []byte {
+func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry, text string, first bool) []byte {
 	m := e.Msg
 	if len(m.Params) < 2 || (m.Command != "PRIVMSG" && m.Command != "NOTICE") {
 		return nil
 	}
 	stamp := "[" + replayStamp(w.Now(), e.Time()) + "] "
-	text := m.Params[1]
+	if !first {
+		stamp = "" // the later lines of a multiline message
+	}
 	if body, ok := strings.CutPrefix(text, "\x01ACTION "); ok {
 		text = "\x01ACTION " + stamp + body
 	} else {
@@ -152,10 +160,29 @@ func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry) []byte {
 			return nil
 		}
 	}
-	if c.Caps.Has(state.CapMessageTags) {
+	if c.Caps.Has(state.CapMessageTags) && first {
 		line = state.WithTag(line, "msgid", e.Msgid())
 	}
 	return line
+}
+
+// replayMultiline is a multiline message as replayed: its lines that are
+// not blank, as first sent to a client with server-time, else from its
+// sender with the time in front of the first.
+func replayMultiline(w *state.World, c *state.Client, e *state.HistoryEntry, timed bool) [][]byte {
+	if timed {
+		return w.MultilineHistory(e).Plain(c.Caps)
+	}
+	var out [][]byte
+	for _, l := range e.Lines {
+		if l.Text == "" {
+			continue
+		}
+		if line := replayLine(w, c, e, l.Text, len(out) == 0); line != nil {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // replayStamp is when, as a replay shows it, in the server's time zone:

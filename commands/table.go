@@ -15,6 +15,7 @@ func newTable() table {
 		"PART":     {handle: handlePart, minParams: 1, usage: "PART <#channel>[,...] [:<reason>]", help: "Leave channels."},
 		"PRIVMSG":  {handle: handlePrivmsg, minParams: 0, usage: "PRIVMSG <target>[,...] :<text>", help: "Send a message to users or channels."},
 		"NOTICE":   {handle: handleNotice, minParams: 0, usage: "NOTICE <target>[,...] :<text>", help: "Send a notice (never answered automatically)."},
+		"BATCH":    {handle: handleBatch, minParams: 1, usage: "BATCH +<ref> draft/multiline <target> | BATCH -<ref>", help: "Send a message of several lines as one (IRCv3 draft/multiline): open a batch, send its lines tagged @batch=<ref>, close it."},
 		"TAGMSG":   {handle: handleTagmsg, minParams: 0, usage: "@tags TAGMSG <target>", help: "Send only message tags (IRCv3 message-tags)."},
 		"NAMES":    {handle: handleNames, minParams: 0, usage: "NAMES [<#channel>[,...]]", help: "List who is in a channel."},
 		"LIST":     {handle: handleList, minParams: 0, usage: "LIST [<#channel|mask|!mask|>n|<n|C>m|C<m|T>m|T<m>[,...]]", help: "List channels with member counts and topics; conditions narrow it."},

@@ -22,6 +22,8 @@ type Config struct {
 	Accounts Accounts  `toml:"accounts"`
 	HTTP     HTTP      `toml:"http"`
 	History  History   `toml:"history"`
+	// Multiline is the [multiline] table: IRCv3 draft/multiline batches.
+	Multiline Multiline `toml:"multiline"`
 	Commands []Command `toml:"command"` // [[command]]: verbs defined in the config (commands.go)
 	Cluster  Cluster   `toml:"cluster"`
 }
@@ -51,6 +53,21 @@ type History struct {
 	ReplayLines     int      `toml:"replay_lines"`     // replayed on JOIN to clients without chathistory; 0 = none
 	ReplayWindow    Duration `toml:"replay_window"`    // how old a replayed message may be
 	OfflineMessages int      `toml:"offline_messages"` // stored private messages per offline account; 0 = none
+}
+
+// Multiline is the [multiline] table: messages of several lines sent as
+// one (IRCv3 draft/multiline, advertised as
+// draft/multiline=max-bytes=N,max-lines=M).
+type Multiline struct {
+	// MaxBytes is the most bytes of text one multiline message holds (its
+	// lines' text plus one for each line break between them); 0 turns
+	// draft/multiline off.
+	MaxBytes int `toml:"max_bytes"`
+	// MaxLines is the most lines one multiline message holds.
+	MaxLines int `toml:"max_lines"`
+	// Timeout is how long a client may leave a multiline batch open
+	// before it is dropped (FAIL BATCH TIMEOUT).
+	Timeout Duration `toml:"timeout"`
 }
 
 // Store is the [store] table: where accounts and registered groups live.
@@ -224,6 +241,11 @@ func Default() *Config {
 			ReplayLines:     20,
 			ReplayWindow:    Duration{24 * time.Hour},
 			OfflineMessages: 100,
+		},
+		Multiline: Multiline{
+			MaxBytes: 4096,
+			MaxLines: 32,
+			Timeout:  Duration{15 * time.Second},
 		},
 	}
 }

@@ -75,6 +75,7 @@ func (c *Config) validate(reserved map[string]bool) error {
 	c.validateAccounts(&ch)
 	c.validateHTTP(&ch)
 	c.validateHistory(&ch)
+	c.validateMultiline(&ch)
 	c.validateCommands(&ch, reserved)
 	c.validateCluster(&ch)
 	return errors.Join(ch.errs...)
@@ -339,4 +340,20 @@ func (c *Config) validateHistory(ch *checker) {
 		ch.add("history.replay_window", "must not be negative, got %q", h.ReplayWindow.Duration.String())
 	}
 	ch.between("history.offline_messages", h.OfflineMessages, 0, maxOfflineMessages)
+}
+
+// Bounds of [multiline]. A multiline message is relayed in one event, a
+// line per recipient for each of its lines, so max_lines bounds the work
+// of one BATCH -ref as a channel's size bounds a PRIVMSG's; max_bytes
+// bounds what a client may have the server hold for it meanwhile.
+const (
+	maxMultilineBytes = 65536
+	maxMultilineLines = 256
+)
+
+func (c *Config) validateMultiline(ch *checker) {
+	m := c.Multiline
+	ch.between("multiline.max_bytes", m.MaxBytes, 0, maxMultilineBytes)
+	ch.between("multiline.max_lines", m.MaxLines, 1, maxMultilineLines)
+	ch.positive("multiline.timeout", m.Timeout)
 }

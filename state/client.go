@@ -43,6 +43,9 @@ type Client struct {
 	// Node is the node of the cluster the client is connected to ("" on a
 	// single server).
 	Node string
+	// Batch is the client's draft/multiline batch, while it is open (or
+	// dead and not yet ended); package commands owns what is in it.
+	Batch *ClientBatch
 
 	channels map[*Channel]*Membership
 	folded   string // Fold(Nick), the key of the nick and user indexes
@@ -201,6 +204,9 @@ const (
 	// CapChannelRename is draft/channel-rename: the client takes RENAME
 	// rather than the PART and JOIN fallback.
 	CapChannelRename
+	// CapMultiline is draft/multiline: the client sends and receives
+	// messages of several lines as batches (state/multiline.go).
+	CapMultiline
 )
 
 // Capabilities is every capability chatd offers, in the order CAP LS lists
@@ -232,6 +238,7 @@ var capabilities = []struct {
 	{CapEventPlayback, "draft/event-playback"},
 	{CapReadMarker, "draft/read-marker"},
 	{CapMessageRedaction, "draft/message-redaction"},
+	{CapMultiline, "draft/multiline"},
 	{CapDraftExtendedMonitor, "draft/extended-monitor"},
 	{CapPreAway, "draft/pre-away"},
 	{CapSASL, "sasl"},

@@ -100,6 +100,19 @@ var fieldKinds = map[string]fieldKind{
 	"HistoryEntry.Msg":     snap,
 	"HistoryEntry.Tags":    snap,
 	"HistoryEntry.From":    snap,
+	"HistoryEntry.Lines":   snap,
+
+	"ClientBatch.Ref":    snap,
+	"ClientBatch.Target": snap,
+	"ClientBatch.Verb":   snap,
+	"ClientBatch.Lines":  snap,
+	"ClientBatch.Bytes":  snap,
+	"ClientBatch.Tags":   snap,
+	"ClientBatch.Label":  snap,
+	"ClientBatch.Timer":  snap,
+	"ClientBatch.Dead":   snap,
+	"BatchLine.Text":     snap,
+	"BatchLine.Concat":   snap,
 
 	"Client.ID":         snap,
 	"Client.Out":        local,
@@ -122,6 +135,7 @@ var fieldKinds = map[string]fieldKind{
 	"Client.CertFP":     snap,
 	"Client.Auth":       snap,
 	"Client.Node":       snap,
+	"Client.Batch":      snap,    // an open one keeps the world from being Quiescent (its timer); a dead one is kept
 	"Client.channels":   derived, // from the channels' members
 	"Client.folded":     derived,
 	"Client.gone":       transient, // a gone client is out of the world by the end of its event
@@ -245,4 +259,5 @@ var fieldTypes = []any{
 	World{}, Client{}, AuthState{}, SASLExchange{}, Channel{}, Membership{}, ListEntry{},
 	ChannelReg{}, Account{}, ScramCredentials{}, WhowasEntry{}, whowasRing{}, monitorList{},
 	klineSet{}, Node{}, request{}, historyState{}, historyRing{}, HistoryEntry{}, mailbox{},
+	ClientBatch{}, BatchLine{},
 }

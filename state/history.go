@@ -58,6 +58,9 @@ type HistoryEntry struct {
 	// connected. Memory only: the store does not keep it, and an entry
 	// read from the store has 0.
 	From ClientID `json:"from,omitempty"`
+	// Lines are a multiline message's lines, the first included (Msg
+	// holds the first); nil for a message of one line.
+	Lines []BatchLine `json:",omitempty"`
 }
 
 // Time is when the entry was recorded (its server-time).

@@ -103,6 +103,12 @@ func (w *World) AccountOnline(account string) bool {
 // OfflineFailed if the write fails. The fan-out is from's echo.
 func (w *World) RelayOffline(from *Client, acct *Account, m *irc.Message, tags irc.Tags) (*Fanout, OfflineMessage) {
 	e := w.newEntry(KindMessage, m, tags, from)
+	return w.entryFanout(e, nil), w.keepOffline(from, acct, e)
+}
+
+// keepOffline records e, from's message for acct, in from's copy of the
+// conversation and in acct's mailbox.
+func (w *World) keepOffline(from *Client, acct *Account, e *HistoryEntry) OfflineMessage {
 	account := Fold(acct.Name)
 	w.recordConversation(from, ConversationKey(from, account), e)
 	msg := OfflineMessage{Account: account, Target: "@" + account + " " + PartyKey(from), Sender: PartyKey(from), Entry: e}
@@ -125,7 +131,7 @@ func (w *World) RelayOffline(from *Client, acct *Account, m *irc.Message, tags i
 		w.history.stored = map[string]uint64{}
 	}
 	w.history.stored[msg.Target] = max(w.history.stored[msg.Target], e.Ord)
-	return w.entryFanout(e, nil), msg
+	return msg
 }
 
 // OfflineFailed gives back the room of messages that could not be kept.

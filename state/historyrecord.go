@@ -145,16 +145,22 @@ func (w *World) RelayToChannel(from *Client, ch *Channel, m *irc.Message, tags i
 // parties' copies of their conversation and prepares it for delivery.
 func (w *World) RelayPrivate(from, to *Client, m *irc.Message, tags irc.Tags) *Fanout {
 	e := w.newEntry(relayKind(m), m, tags, from)
-	if w.historyOn() {
-		fromKey := ConversationKey(from, PartyKey(to))
-		w.recordConversation(from, fromKey, e)
-		if toKey := ConversationKey(to, PartyKey(from)); toKey != fromKey {
-			w.recordConversation(to, toKey, e)
-		}
-	} else {
-		w.recordSent(from, PartyKey(to), e)
-	}
+	w.recordPrivate(from, to, e)
 	return w.entryFanout(e, nil)
+}
+
+// recordPrivate keeps e, from's message to to, in both parties' copies
+// of their conversation.
+func (w *World) recordPrivate(from, to *Client, e *HistoryEntry) {
+	if !w.historyOn() {
+		w.recordSent(from, PartyKey(to), e)
+		return
+	}
+	fromKey := ConversationKey(from, PartyKey(to))
+	w.recordConversation(from, fromKey, e)
+	if toKey := ConversationKey(to, PartyKey(from)); toKey != fromKey {
+		w.recordConversation(to, toKey, e)
+	}
 }
 
 // recordConversation keeps e in owner's copy of a conversation, key.

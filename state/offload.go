@@ -59,7 +59,13 @@ func (w *World) Offload(c *Client, work func() []byte, apply func(w *World, resu
 // c's node's clock, as an event of the log; not at all if c's node
 // failed first.
 func (w *World) After(c *Client, d time.Duration, fn func(w *World)) {
-	w.offload(c, func(done func([]byte)) {
+	w.Timer(c, d, fn)
+}
+
+// Timer is After, and returns the key of fn's continuation for
+// CancelTimer.
+func (w *World) Timer(c *Client, d time.Duration, fn func(w *World)) uint64 {
+	return w.offload(c, func(done func([]byte)) {
 		time.AfterFunc(d, func() { done([]byte{}) })
 	}, func(w *World, result []byte) {
 		if result != nil {
@@ -68,12 +74,19 @@ func (w *World) After(c *Client, d time.Duration, fn func(w *World)) {
 	})
 }
 
+// CancelTimer forgets the continuation of a Timer that has not fired, so
+// that it no longer keeps the world from being Quiescent (a snapshot);
+// its Result, when it comes, finds nothing to run. Every node cancels
+// the same key at the same event.
+func (w *World) CancelTimer(key uint64) { delete(w.conts, key) }
+
 // offload registers apply and, where c is local, starts the work, which
-// calls done once with its result from any goroutine.
-func (w *World) offload(c *Client, start func(done func([]byte)), apply func(*World, []byte)) {
+// calls done once with its result from any goroutine. It returns the
+// continuation's key.
+func (w *World) offload(c *Client, start func(done func([]byte)), apply func(*World, []byte)) uint64 {
 	key := w.await(c, apply)
 	if c.remote || w.mode == Replica {
-		return // its own node does the work
+		return key // its own node does the work
 	}
 	log := w.log
 	start(func(data []byte) {
@@ -86,6 +99,7 @@ func (w *World) offload(c *Client, start func(done func([]byte)), apply func(*Wo
 		}
 		w.Later(func(w *World) { w.apply(Result{Key: key, Data: data}) })
 	})
+	return key
 }
 
 // loseWork runs, with a nil result, the continuations of clients whose

@@ -59,28 +59,29 @@ type snapCounters struct {
 }
 
 type snapClient struct {
-	ID         ClientID   `json:"id"`
-	Node       string     `json:"node,omitempty"`
-	Addr       netip.Addr `json:"addr"`
-	TLS        bool       `json:"tls,omitempty"`
-	Nick       string     `json:"nick,omitempty"`
-	User       string     `json:"user,omitempty"`
-	Realname   string     `json:"realname,omitempty"`
-	Host       string     `json:"host"`
-	Away       string     `json:"away,omitempty"`
-	Modes      UserModes  `json:"modes,omitempty"`
-	Registered bool       `json:"registered,omitempty"`
-	PassOK     bool       `json:"pass_ok,omitempty"`
-	CapVersion int        `json:"cap_version,omitempty"`
-	CapHeld    bool       `json:"cap_held,omitempty"`
-	Caps       CapSet     `json:"caps,omitempty"`
-	SignedOn   time.Time  `json:"signed_on"`
-	LastActive time.Time  `json:"last_active"`
-	Account    string     `json:"account,omitempty"`
-	CertFP     string     `json:"cert_fp,omitempty"`
-	Auth       snapAuth   `json:"auth"`
-	Monitor    []string   `json:"monitor,omitempty"`
-	StepsRun   uint64     `json:"steps_run,omitempty"`
+	ID         ClientID     `json:"id"`
+	Node       string       `json:"node,omitempty"`
+	Addr       netip.Addr   `json:"addr"`
+	TLS        bool         `json:"tls,omitempty"`
+	Nick       string       `json:"nick,omitempty"`
+	User       string       `json:"user,omitempty"`
+	Realname   string       `json:"realname,omitempty"`
+	Host       string       `json:"host"`
+	Away       string       `json:"away,omitempty"`
+	Modes      UserModes    `json:"modes,omitempty"`
+	Registered bool         `json:"registered,omitempty"`
+	PassOK     bool         `json:"pass_ok,omitempty"`
+	CapVersion int          `json:"cap_version,omitempty"`
+	CapHeld    bool         `json:"cap_held,omitempty"`
+	Caps       CapSet       `json:"caps,omitempty"`
+	SignedOn   time.Time    `json:"signed_on"`
+	LastActive time.Time    `json:"last_active"`
+	Account    string       `json:"account,omitempty"`
+	CertFP     string       `json:"cert_fp,omitempty"`
+	Auth       snapAuth     `json:"auth"`
+	Monitor    []string     `json:"monitor,omitempty"`
+	StepsRun   uint64       `json:"steps_run,omitempty"`
+	Batch      *ClientBatch `json:"batch,omitempty"` // a dead multiline batch (an open one keeps snapshots off)
 }
 
 type snapAuth struct {
@@ -243,6 +244,7 @@ func snapClientOf(c *Client) snapClient {
 		},
 		Monitor:  c.monitor.nicks,
 		StepsRun: c.stepsRun,
+		Batch:    c.Batch,
 	}
 	if ex := c.Auth.SASL; ex != nil {
 		sc.Auth.SASLMech, sc.Auth.SASLBuf, sc.Auth.SASLStep, sc.Auth.SASLUser = ex.Mech, ex.Buf, ex.Step, ex.User
@@ -447,6 +449,7 @@ func restoreClient(sc snapClient) *Client {
 		channels: make(map[*Channel]*Membership),
 		folded:   Fold(sc.Nick),
 		stepsRun: sc.StepsRun,
+		Batch:    sc.Batch,
 	}
 	if sc.Nick == "" {
 		c.folded = ""

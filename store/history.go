@@ -216,11 +216,34 @@ func raiseOrdMark(tx *sql.Tx, ord uint64) error {
 }
 
 // encodeEntry is the stored form of an entry's line: the message as
-// relayed, with the sender's client-only tags.
+// relayed, with the sender's client-only tags. A multiline message
+// (e.Lines) is its first line so, then each further line as "\n", '+'
+// for a concat line or '-' for another, and its text (a message of one
+// line: its line and "\n"): a line's text
+// never holds a line feed (the reader splits on them), and a line of one
+// message never did, so older rows read as before.
 func encodeEntry(e *state.HistoryEntry) string {
 	m := *e.Msg
 	m.Tags = e.Tags
-	return m.String()
+	line := m.String()
+	if len(e.Lines) == 0 {
+		return line
+	}
+	var b strings.Builder
+	b.WriteString(line)
+	if len(e.Lines) == 1 {
+		b.WriteByte('\n') // a multiline message of one line
+	}
+	for _, l := range e.Lines[1:] {
+		b.WriteByte('\n')
+		if l.Concat {
+			b.WriteByte('+')
+		} else {
+			b.WriteByte('-')
+		}
+		b.WriteString(l.Text)
+	}
+	return b.String()
 }
 
 // decodeEntry makes an entry from its stored columns.
@@ -230,7 +253,8 @@ func decodeEntry(ord int64, kind int, account string, bot bool, line string) (e 
 			e, err = nil, fmt.Errorf("store: history line %d unreadable", ord)
 		}
 	}()
-	m, perr := irc.ParseMessage(line)
+	first, more, multi := strings.Cut(line, "\n")
+	m, perr := irc.ParseMessage(first)
 	if perr != nil {
 		return nil, fmt.Errorf("store: history line %d: %w", ord, perr)
 	}
@@ -239,7 +263,20 @@ func decodeEntry(ord int64, kind int, account string, bot bool, line string) (e 
 	if len(tags) == 0 {
 		tags = nil
 	}
-	return &state.HistoryEntry{Ord: uint64(ord), Kind: state.HistoryKind(kind), Account: account, Bot: bot, Msg: m, Tags: tags}, nil
+	e = &state.HistoryEntry{Ord: uint64(ord), Kind: state.HistoryKind(kind), Account: account, Bot: bot, Msg: m, Tags: tags}
+	if multi {
+		e.Lines = []state.BatchLine{{Text: m.Param(1)}}
+		for _, l := range strings.Split(more, "\n") {
+			if more == "" {
+				break
+			}
+			if l == "" {
+				return nil, fmt.Errorf("store: history line %d: damaged multiline message", ord)
+			}
+			e.Lines = append(e.Lines, state.BatchLine{Text: l[1:], Concat: l[0] == '+'})
+		}
+	}
+	return e, nil
 }
 
 // HistoryStart is what a world needs of the store's history before it
