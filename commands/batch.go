@@ -175,10 +175,10 @@ func routeBatched(w *state.World, c *state.Client, m *irc.Message) (bool, error)
 		return true, addBatchLine(w, c, b, m)
 	case b == nil:
 		return false, nil
+	case m.Command == "PING" || m.Command == "PONG":
+		return false, nil
 	case b.Dead:
 		c.Batch = nil // the client has moved on
-		return false, nil
-	case m.Command == "PING" || m.Command == "PONG":
 		return false, nil
 	}
 	// A line outside the open batch: the batch is refused, the line
