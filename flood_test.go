@@ -137,3 +137,42 @@ func TestFloodHeldBytesBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestFloodMultilineBatch: the lines of a draft/multiline batch are let
+// through at once and paid for afterwards (ircd/batchpace.go). With burst
+// 2 at 4/s, a 12-line batch paced line by line would take over 3 s to
+// reach its readers; it arrives at once, and the line after it waits
+// until the batch's 14 lines are paid for (the rate is kept).
+func TestFloodMultilineBatch(t *testing.T) {
+	d := startHostileDaemon(t, nil, []string{"[flood]", "enabled = true", "burst = 2", "per_second = 4"})
+	alice := hdial(t, d.addr, "alice")
+	alice.register("alice")
+	alice.send("CAP REQ :batch draft/multiline")
+	alice.expect(":chatd.test CAP alice ACK :batch draft/multiline")
+	bob := hdial(t, d.addr, "bob")
+	bob.register("bob")
+	alice.waitFor(":bob!bob@127.0.0.1 JOIN #lobby")
+
+	var batch strings.Builder
+	batch.WriteString("BATCH +p draft/multiline #lobby\r\n")
+	for i := range 12 {
+		fmt.Fprintf(&batch, "@batch=p PRIVMSG #lobby :line %02d\r\n", i)
+	}
+	batch.WriteString("BATCH -p\r\nPRIVMSG #lobby :after\r\n")
+	start := time.Now()
+	alice.write([]byte(batch.String()))
+	for i := range 12 {
+		bob.expect(fmt.Sprintf(":alice!alice@127.0.0.1 PRIVMSG #lobby :line %02d", i))
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("a 12-line batch took %v to arrive; its lines should not be paced one by one (over 3 s)", elapsed)
+	}
+	bob.expect(":alice!alice@127.0.0.1 PRIVMSG #lobby :after")
+	// At most 2 tokens at the start, then 4 a second: the 15 lines cost
+	// at least 13 more, 3.25 s (a little slack for clock granularity).
+	if elapsed := time.Since(start); elapsed < 3*time.Second {
+		t.Errorf("the line after a 12-line batch came %v after it; the batch's lines must be paid for (3.25 s)", elapsed)
+	}
+	alice.syncQuiet()
+	bob.syncQuiet()
+}

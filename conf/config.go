@@ -12,20 +12,20 @@ import (
 // Config is the whole of chatd.toml. Every field has a built-in default
 // (see Default); a file only needs the keys it changes.
 type Config struct {
-	Server   Server    `toml:"server"`
-	Listen   Listen    `toml:"listen"`
-	Limits   Limits    `toml:"limits"`
-	Flood    Flood     `toml:"flood"`
-	Channels Channels  `toml:"channels"`
-	Opers    []Oper    `toml:"oper"`
-	Store    Store     `toml:"store"`
-	Accounts Accounts  `toml:"accounts"`
-	HTTP     HTTP      `toml:"http"`
-	History  History   `toml:"history"`
+	Server   Server   `toml:"server"`
+	Listen   Listen   `toml:"listen"`
+	Limits   Limits   `toml:"limits"`
+	Flood    Flood    `toml:"flood"`
+	Channels Channels `toml:"channels"`
+	Opers    []Oper   `toml:"oper"`
+	Store    Store    `toml:"store"`
+	Accounts Accounts `toml:"accounts"`
+	HTTP     HTTP     `toml:"http"`
+	History  History  `toml:"history"`
 	// Multiline is the [multiline] table: IRCv3 draft/multiline batches.
 	Multiline Multiline `toml:"multiline"`
-	Commands []Command `toml:"command"` // [[command]]: verbs defined in the config (commands.go)
-	Cluster  Cluster   `toml:"cluster"`
+	Commands  []Command `toml:"command"` // [[command]]: verbs defined in the config (commands.go)
+	Cluster   Cluster   `toml:"cluster"`
 }
 
 // HTTP is the [http] table: the web chat page, its WebSocket, /metrics

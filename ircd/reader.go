@@ -25,9 +25,13 @@ type reader struct {
 	ceiling   int // held lines past which the client is flooding
 	held      []heldLine
 	heldBytes int
-	sinceMark int    // lines submitted since the last marker
-	markBytes int    // and their bytes
-	reason    string // the QUIT reason when the loop ends
+	// batchRef is the multiline batch the client has open, as the reader
+	// sees it, and batchLines the lines of it let through (batchpace.go).
+	batchRef   string
+	batchLines int
+	sinceMark  int    // lines submitted since the last marker
+	markBytes  int    // and their bytes
+	reason     string // the QUIT reason when the loop ends
 	// handOffAt is when a quiet connection's wait moves to a fresh
 	// goroutine (see run); zero on a goroutine that has handled no line.
 	handOffAt time.Time
@@ -111,7 +115,7 @@ func (r *reader) prepare() {
 			r.floodOn, r.ceiling = latest.Flood.Enabled, 10*latest.Flood.Burst
 		}
 		now := time.Now()
-		for len(r.held) > 0 && (!r.floodOn || c.exempt.Load() || r.bucket.take(now)) {
+		for len(r.held) > 0 && (!r.floodOn || c.exempt.Load() || r.held[0].free && r.bucket.spend(now) || r.bucket.take(now)) {
 			r.submit(r.held[0].inbound())
 			r.heldBytes -= r.held[0].cost()
 			r.held[0] = heldLine{}
@@ -173,14 +177,17 @@ func (r *reader) handle(line []byte, err error) bool {
 	}
 	// Every line is paced, those that will be ignored (empty, unparsable,
 	// tags and nothing else) too: they cost the server as much to read.
-	if !r.floodOn || c.exempt.Load() || (len(r.held) == 0 && r.bucket.take(now)) {
+	// A line of an open multiline batch goes now and is paid for later
+	// (batchpace.go).
+	free := r.floodOn && !tooLong && !c.exempt.Load() && r.batchFree(line)
+	if !r.floodOn || c.exempt.Load() || (len(r.held) == 0 && (free && r.bucket.spend(now) || r.bucket.take(now))) {
 		h := heldLine{raw: line, tooLong: tooLong}
 		r.submit(h.inbound())
 		return true
 	}
 	// Held as raw bytes, parsed when its turn comes: what a flooding
 	// client has waiting costs exactly what heldBytes counts.
-	h := heldLine{raw: bytes.Clone(line), tooLong: tooLong}
+	h := heldLine{raw: bytes.Clone(line), tooLong: tooLong, free: free}
 	r.held = append(r.held, h)
 	r.heldBytes += h.cost()
 	if len(r.held) > r.ceiling || r.heldBytes > floodHeldBytes {
@@ -195,6 +202,7 @@ func (r *reader) handle(line []byte, err error) bool {
 type heldLine struct {
 	raw     []byte
 	tooLong bool // over the limit; raw is nil
+	free    bool // a line of an open multiline batch: goes when its turn comes, paid for after
 }
 
 func (h heldLine) inbound() inbound {
