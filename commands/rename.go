@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"time"
+
 	"chatd/state"
 
 	"gopkg.in/irc.v4"
@@ -21,8 +23,17 @@ import (
 // 479 for a new name JOIN would refuse, FAIL RENAME CANNOT_RENAME for the
 // channels the config names (the lobby, and the channels [[command]]
 // send_to names: the config would point at a name that is gone) and for
-// a new name that is the lobby's or the same name, FAIL RENAME
+// a new name that is the lobby's or the same name, and within
+// renameCooldown of the channel's last rename, FAIL RENAME
 // CHANNEL_NAME_IN_USE for the name of another channel.
+// renameCooldown is how long after a rename its channel's operators must
+// wait before the next one (the spec suggests a cooldown): every rename
+// sends the members without the capability a JOIN's worth of lines each,
+// NAMES included, which for a channel of thousands is seconds of the
+// state goroutine's time in all (README, Performance). A change of case
+// sends nothing of the kind and is not held back, nor are IRC operators.
+const renameCooldown = time.Minute
+
 func handleRename(w *state.World, c *state.Client, m *irc.Message) error {
 	oldName, newName := m.Params[0], m.Params[1]
 	ch := w.Channel(oldName)
@@ -48,6 +59,8 @@ func handleRename(w *state.World, c *state.Client, m *irc.Message) error {
 		return fail("RENAME", "CANNOT_RENAME", ch.Name, newName, "That is the lobby's name")
 	case newName == ch.Name:
 		return fail("RENAME", "CANNOT_RENAME", ch.Name, newName, "The channel already has that name")
+	case c.Modes&state.UserOper == 0 && state.Fold(newName) != ch.Folded() && !ch.RenamedAt.IsZero() && w.Now().Sub(ch.RenamedAt) < renameCooldown:
+		return fail("RENAME", "CANNOT_RENAME", ch.Name, newName, "This channel has been renamed recently")
 	}
 	if other := w.Channel(newName); other != nil && other != ch {
 		return fail("RENAME", "CHANNEL_NAME_IN_USE", ch.Name, newName, "The channel name is already taken")
@@ -63,18 +76,8 @@ func handleRename(w *state.World, c *state.Client, m *irc.Message) error {
 	if partReason == "" {
 		partReason = "Renamed to " + ch.Name
 	}
-	var names []*state.Client
-	for _, member := range fallback {
-		w.FallbackRename(ch, member, oldName, partReason)
-		joinMarker(w, member, ch)
-		if ch.Topic != "" {
-			sendTopic(w, member, ch)
-		}
-		if !member.Caps.Has(state.CapNoImplicitNames) {
-			names = append(names, member)
-		}
-	}
-	fallbackNames(w, c, ch, names)
+	w.FallbackRename(ch, fallback, oldName, partReason)
+	fallbackBursts(w, c, ch, fallback)
 	return nil
 }
 
@@ -107,34 +110,50 @@ func isLobbyName(w *state.World, name string) bool {
 	return lobby != "" && state.Fold(name) == state.Fold(lobby)
 }
 
-// fallbackNames sends each of to (members of ch given the rename
-// fallback, in nick order) the channel's NAMES, as after a JOIN. Each
-// reply is a walk over the members, so together they are as much work as
-// that many JOINs: they are made in slices of the renamer's reply
-// (workPerSlice members visited at most per event; the renamer's later
-// lines wait meanwhile), and each reply is made when it is sent, so that
-// it agrees with the JOINs and PARTs its recipient has already been sent.
-// A recipient that left the channel (or the server) in between is
-// skipped; if the renamer leaves the server, those not yet sent their
-// NAMES get none (NAMES asks for it).
-func fallbackNames(w *state.World, renamer *state.Client, ch *state.Channel, to []*state.Client) {
-	var reply *namReplies
+// fallbackBursts sends each of to (members of ch given the rename
+// fallback, in nick order, already sent their PART and JOIN) what follows
+// a JOIN: the read marker, the topic, and NAMES unless it negotiated
+// no-implicit-names. Each NAMES is a walk over the members, so together
+// they are as much work as that many JOINs of the channel: they are made
+// in slices of the renamer's reply (workPerSlice units at most per event,
+// a line sent or a member visited being one; the renamer's later lines
+// wait meanwhile), and each is made when it is sent, so that it agrees
+// with the JOINs and PARTs its recipient has been sent since. A recipient
+// that left the channel (or the server) in between is skipped; if the
+// renamer leaves the server, those not yet served get nothing more (NAMES
+// and TOPIC ask for it).
+func fallbackBursts(w *state.World, renamer *state.Client, ch *state.Channel, to []*state.Client) {
+	var reply *namReplies // the NAMES under way, to to[0]
 	after := ""
 	var step func(*state.World)
 	step = func(*state.World) {
 		work := 0
+		full := func() bool { return work >= workPerSlice || w.SliceFull(renamer) }
 		for len(to) > 0 {
 			r := to[0]
 			if r.Gone() || ch.Membership(r) == nil {
 				to, reply, after = to[1:], nil, ""
 				continue
 			}
+			if full() {
+				w.Continue(renamer, step)
+				return
+			}
 			if reply == nil {
+				joinMarker(w, r, ch)
+				if ch.Topic != "" {
+					sendTopic(w, r, ch)
+				}
+				work += 2
+				if r.Caps.Has(state.CapNoImplicitNames) {
+					to = to[1:]
+					continue
+				}
 				reply = newNamReplies(w, r, ch)
 			}
 			stopped := false
 			ch.MembersFrom(after, func(member *state.Client, _ *state.Membership) bool {
-				if work >= workPerSlice || w.SliceFull(renamer) {
+				if full() {
 					stopped = true
 					return false
 				}

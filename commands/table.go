@@ -19,7 +19,7 @@ func newTable() table {
 		"TAGMSG":   {handle: handleTagmsg, minParams: 0, usage: "@tags TAGMSG <target>", help: "Send only message tags (IRCv3 message-tags)."},
 		"NAMES":    {handle: handleNames, minParams: 0, usage: "NAMES [<#channel>[,...]]", help: "List who is in a channel."},
 		"LIST":     {handle: handleList, minParams: 0, usage: "LIST [<#channel|mask|!mask|>n|<n|C>m|C<m|T>m|T<m>[,...]]", help: "List channels with member counts and topics; conditions narrow it."},
-		"RENAME":   {handle: handleRename, minParams: 2, usage: "RENAME <#channel> <#new-name> [:<reason>]", help: "Rename a channel you are an operator of (IRCv3 draft/channel-rename): it keeps its members, modes, lists, topic, history and registration. Members without the capability see a PART and a JOIN."},
+		"RENAME":   {handle: handleRename, minParams: 2, usage: "RENAME <#channel> <#new-name> [:<reason>]", help: "Rename a channel you are an operator of (IRCv3 draft/channel-rename), at most once a minute: it keeps its members, modes, lists, topic, history and registration. Members without the capability see a PART and a JOIN."},
 		"TOPIC":    {handle: handleTopic, minParams: 1, usage: "TOPIC <#channel> [:<topic>]", help: "Show or set a channel's topic."},
 		"MODE":     {handle: handleMode, minParams: 1, usage: "MODE <nick|#channel> [<modes> [<args>...]]", help: "Show or change your user modes or a channel's modes."},
 		"WHO":      {handle: handleWho, minParams: 0, usage: "WHO <#channel|nick|mask> [o] | WHO <mask> [o]%<fields>[,<token>]", help: "List users in a channel, one user, or users matching a mask (o: operators only)."},

@@ -34,6 +34,10 @@ type Channel struct {
 	// clients without CHATHISTORY (ChanServ SET REPLAY OFF).
 	NoReplay bool
 
+	// RenamedAt is when it was last renamed (RENAME's cooldown); zero if
+	// never.
+	RenamedAt time.Time
+
 	history *historyRing // its newest history, made on first use (state/historyring.go)
 
 	members map[*Client]*Membership

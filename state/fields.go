@@ -181,6 +181,7 @@ var fieldKinds = map[string]fieldKind{
 	"Channel.byNick":        derived,
 	"Channel.history":       snap,
 	"Channel.NoReplay":      snap,
+	"Channel.RenamedAt":     snap,
 
 	"Membership.Op":    snap,
 	"Membership.Voice": snap,

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ func (RenameChannelWrite) isWrite() {}
 func (w *World) RenameChannel(ch *Channel, by *Client, newName, reason string) (fallback []*Client) {
 	oldName, oldKey, newKey := ch.Name, ch.folded, Fold(newName)
 	caseOnly := oldKey == newKey
+	ch.RenamedAt = w.Now()
 	accountMarkers := false
 	if caseOnly {
 		ch.Name = newName // the indexes are keyed by the folded name
@@ -80,27 +82,69 @@ func (w *World) RenameChannel(ch *Channel, by *Client, newName, reason string) (
 	return fallback
 }
 
-// FallbackRename sends c, a member of ch that lacks draft/channel-rename,
-// the first part of the rename fallback: its own PART of the old name with
-// the reason, then its own JOIN of the new one (in the extended-join form
-// if it asked for that). What a normal join sends next (topic, NAMES) is
-// the caller's.
-func (w *World) FallbackRename(ch *Channel, c *Client, oldName, reason string) {
+// FallbackRename sends each of members (of ch, renamed from oldName;
+// they lack draft/channel-rename) the first part of the fallback: its own
+// PART of the old name with the reason, then its own JOIN of the new one
+// (in the extended-join form if it asked for that), with the tags its
+// capabilities call for (server-time, account-tag) as on any PART and
+// JOIN. What a normal join sends next (read marker, topic, NAMES) is the
+// caller's.
+//
+// Every member needs lines with its own prefix, and a rename of a big
+// channel sends thousands: the PART and the plain JOIN are encoded once
+// (gopkg.in/irc.v4, without a prefix) and each copy is the member's
+// validated nick!user@host put in front, as WithTag puts a tag in front of
+// an encoded line; only extended-join copies, whose parameters are the
+// member's own, are encoded one by one.
+func (w *World) FallbackRename(ch *Channel, members []*Client, oldName, reason string) {
 	part := []string{oldName}
 	if reason != "" {
 		part = append(part, reason)
 	}
-	p := c.prefix()
-	w.NewFanout(&irc.Message{Prefix: p, Command: "PART", Params: part}, nil).To(c)
-	join := []string{ch.Name}
-	if c.Caps.Has(CapExtendedJoin) {
-		account := c.Account
-		if account == "" {
-			account = "*"
-		}
-		join = append(join, account, c.Realname)
+	partBody, err1 := Encode(&irc.Message{Command: "PART", Params: part})
+	joinBody, err2 := Encode(&irc.Message{Command: "JOIN", Params: []string{ch.Name}})
+	if err1 != nil || err2 != nil {
+		w.Log.Error("rename fallback", "channel", ch.Name, "err", errors.Join(err1, err2))
+		return
 	}
-	w.NewFanout(&irc.Message{Prefix: p, Command: "JOIN", Params: join}, nil).To(c)
+	stamp := w.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	for _, c := range members {
+		prefix := c.Prefix()
+		w.sendOwnLine(c, prefixed(prefix, partBody), stamp)
+		join := prefixed(prefix, joinBody)
+		if c.Caps.Has(CapExtendedJoin) {
+			account := c.Account
+			if account == "" {
+				account = "*"
+			}
+			join = w.encodeOrLog(&irc.Message{Prefix: c.prefix(), Command: "JOIN", Params: []string{ch.Name, account, c.Realname}})
+		}
+		w.sendOwnLine(c, join, stamp)
+	}
+}
+
+// prefixed is body (an encoded line without prefix) from prefix.
+func prefixed(prefix string, body []byte) []byte {
+	line := make([]byte, 0, len(prefix)+2+len(body))
+	line = append(line, ':')
+	line = append(line, prefix...)
+	line = append(line, ' ')
+	return fitLine(append(line, body...))
+}
+
+// sendOwnLine sends c a line about itself with the tags a Fanout would
+// give it: server-time (stamp) and account-tag.
+func (w *World) sendOwnLine(c *Client, line []byte, stamp string) {
+	if line == nil {
+		return
+	}
+	if c.Caps.Has(CapAccountTag) && c.Account != "" {
+		line = WithTag(line, "account", c.Account)
+	}
+	if c.Caps.Has(CapServerTime) {
+		line = WithTag(line, "time", stamp)
+	}
+	w.Send(c, line)
 }
 
 // renameHistory moves what history knows under oldKey to newKey. The

@@ -112,6 +112,7 @@ type snapChannel struct {
 	Members    []snapMember `json:"members,omitempty"`
 	History    *snapRing    `json:"history,omitempty"`
 	NoReplay   bool         `json:"no_replay,omitempty"`
+	RenamedAt  time.Time    `json:"renamed_at"`
 }
 
 type snapInvite struct {
@@ -257,7 +258,7 @@ func snapChannelOf(ch *Channel) snapChannel {
 		Name: ch.Name, Created: ch.Created, Topic: ch.Topic, TopicSetBy: ch.TopicSetBy, TopicSetAt: ch.TopicSetAt,
 		Modes: ch.Modes, Key: ch.Key, Limit: ch.Limit, Bans: ch.Bans, Reg: ch.Reg,
 		Excepts: ch.Excepts, InvExcepts: ch.InviteExcepts, History: ch.history.snapshot(),
-		NoReplay: ch.NoReplay,
+		NoReplay: ch.NoReplay, RenamedAt: ch.RenamedAt,
 	}
 	for c, m := range ch.members {
 		sc.Members = append(sc.Members, snapMember{Client: c.ID, Op: m.Op, Voice: m.Voice})
@@ -336,10 +337,10 @@ func (w *World) RestoreSnapshot(data []byte) (uint64, error) {
 			Name: sch.Name, Created: sch.Created, Topic: sch.Topic, TopicSetBy: sch.TopicSetBy, TopicSetAt: sch.TopicSetAt,
 			Modes: sch.Modes, Key: sch.Key, Limit: sch.Limit, Bans: sch.Bans, Reg: sch.Reg,
 			Excepts: sch.Excepts, InviteExcepts: sch.InvExcepts, history: sch.History.ring(),
-			NoReplay: sch.NoReplay,
-			members:  make(map[*Client]*Membership, len(sch.Members)),
-			folded:   Fold(sch.Name),
-			byNick:   newMemberIndex(),
+			NoReplay: sch.NoReplay, RenamedAt: sch.RenamedAt,
+			members: make(map[*Client]*Membership, len(sch.Members)),
+			folded:  Fold(sch.Name),
+			byNick:  newMemberIndex(),
 		}
 		if ch.Reg != nil && ch.Reg.Access == nil {
 			ch.Reg.Access = map[string]string{}
