@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ergochat/irc-go/ircmsg"
 )
@@ -71,5 +72,59 @@ func TestLibraryChathistory(t *testing.T) {
 	}
 	if strings.Join(texts, "|") != "message 0|message 1" {
 		t.Fatalf("BEFORE the third message: %q", texts)
+	}
+}
+
+// TestLibraryRedact deletes a message through the library: the labeled
+// REDACT comes back as its echo (echo-message), the other member with
+// the capability sees the REDACT, and CHATHISTORY no longer has it.
+func TestLibraryRedact(t *testing.T) {
+	d, _ := startTestDaemon(t, []string{`lobby = ""`}, []string{"[flood]", "enabled = false"})
+	addr := d.addrs()[0].String()
+	caps := []string{"batch", "labeled-response", "message-tags", "echo-message", "draft/chathistory", "draft/message-redaction"}
+	op := newLibClient(t, addr, "op", caps...)
+	member := newLibClient(t, addr, "member", caps...)
+	const channel = "#redact"
+	if err := op.conn.Join(channel); err != nil {
+		t.Fatal(err)
+	}
+	op.expect("own JOIN", isJoin("op", channel))
+	if err := member.conn.Join(channel); err != nil {
+		t.Fatal(err)
+	}
+	member.expect("own JOIN", isJoin("member", channel))
+	var ids []string
+	for _, text := range []string{"keep", "spam"} {
+		if err := member.conn.Privmsg(channel, text); err != nil {
+			t.Fatal(err)
+		}
+		m := op.expect(text, isPrivmsg("member", channel, text))
+		_, id := m.GetTag("msgid")
+		ids = append(ids, id)
+	}
+	redacted := make(chan ircmsg.Message, 1)
+	member.conn.AddCallback("REDACT", func(m ircmsg.Message) { redacted <- m })
+
+	reply, err := op.conn.GetLabeledResponse(nil, "REDACT", channel, ids[1], "no spam please")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply == nil || reply.Command != "REDACT" || reply.Nick() != "op" || len(reply.Params) != 3 || reply.Params[1] != ids[1] || reply.Params[2] != "no spam please" {
+		t.Fatalf("labeled REDACT answered with %+v, want its echo", reply)
+	}
+	select {
+	case m := <-redacted:
+		if m.Nick() != "op" || m.Params[0] != channel || m.Params[1] != ids[1] {
+			t.Fatalf("the member was sent %v", m)
+		}
+	case <-time.After(libraryTimeout):
+		t.Fatal("the member was not sent the REDACT")
+	}
+	batch, err := op.conn.GetLabeledResponse(nil, "CHATHISTORY", "LATEST", channel, "*", "10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch.Items) != 1 || batch.Items[0].Params[1] != "keep" {
+		t.Fatalf("history after the REDACT holds %d lines (%+v), want only %q", len(batch.Items), batch.Items, "keep")
 	}
 }
