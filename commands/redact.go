@@ -160,7 +160,7 @@ func otherCopy(w *state.World, c *state.Client, target string, e *state.HistoryE
 func forwardRedact(w *state.World, c *state.Client, line *irc.Message, ch *state.Channel, target string) {
 	out := w.NewRelay(line, nil)
 	if ch != nil {
-		if ch = w.Channel(ch.Name); ch != nil {
+		if w.Channel(ch.Name) == ch { // still there (it may have emptied while the store worked)
 			out.ToChannel(ch, c, state.CapMessageRedaction)
 		}
 	} else {
