@@ -168,6 +168,14 @@ func (w *World) Quit(c *Client, reason string) {
 	}
 	w.dropInvites(c)
 	w.forgetSession(c)
+	if b := c.Batch; b != nil {
+		// An unfinished multiline batch dies with the client; its timer
+		// need not keep the world from a snapshot meanwhile.
+		if !b.Dead {
+			w.CancelTimer(b.Timer)
+		}
+		c.Batch = nil
+	}
 	w.ClearMonitor(c)
 	w.countModes(c, -1)
 	w.SendMessage(c, &irc.Message{Command: "ERROR", Params: []string{"Closing Link: " + c.Host + " (" + reason + ")"}})
