@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 
 // chatdBinary builds the chatd command (this package) into a temporary
 // directory on first use and returns its path.
-func chatdBinary(t *testing.T) string {
+func chatdBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		if binDir, binErr = os.MkdirTemp("", "chatd-bin-"); binErr != nil {
@@ -74,7 +74,7 @@ func chatdBinary(t *testing.T) string {
 
 // writeConfig writes a chatd.toml for a test binary: server chatd.test on
 // 127.0.0.1:0, plus extra lines.
-func writeConfig(t *testing.T, extra ...string) string {
+func writeConfig(t testing.TB, extra ...string) string {
 	t.Helper()
 	text := "[server]\nname = \"chatd.test\"\nlobby = \"#lobby\"\n[listen]\nplain = [\"127.0.0.1:0\"]\n" +
 		strings.Join(extra, "\n") + "\n"
@@ -117,7 +117,7 @@ func (w *watchedOutput) String() string {
 
 // chatdProc is a running chatd binary.
 type chatdProc struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stderr *watchedOutput
 	exited chan struct{} // closed once Wait has returned
@@ -128,14 +128,14 @@ var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // startChatd runs the binary with args and waits for it to log the address
 // it listens on. The process is killed at cleanup if still running.
-func startChatd(t *testing.T, args ...string) *chatdProc {
+func startChatd(t testing.TB, args ...string) *chatdProc {
 	t.Helper()
 	return startChatdIn(t, "", args...)
 }
 
 // startChatdIn is startChatd with dir as the working directory ("" for
 // the test's own).
-func startChatdIn(t *testing.T, dir string, args ...string) *chatdProc {
+func startChatdIn(t testing.TB, dir string, args ...string) *chatdProc {
 	t.Helper()
 	bin := chatdBinary(t) // built before any deadline below starts
 	p := &chatdProc{t: t, stderr: newWatchedOutput(), exited: make(chan struct{})}

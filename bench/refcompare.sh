@@ -16,7 +16,7 @@
 # `fanout -clients 200 -senders 10 -lines 1000`, deliveries/s and chatd's
 # CPU time for that fixed work; churn: `churn -workers 32 -duration 10s`,
 # cycles/s and cycles per chatd CPU second. The load tool is this tree's
-# for every variant. Raw lines: /tmp/chatd-refcompare.txt.
+# for every variant. Raw lines: /tmp/chatd-refcompare.txt (or $OUT).
 set -u
 ref=${1:?usage: bench/refcompare.sh REF_TREE [RUNS [NEW_TREE]]}
 runs=${2:-5}
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.." || exit 1
 new=${3:-$PWD}
 (cd "$ref" && go build -o /tmp/chatd-ref .) || exit 1
 (cd "$new" && go build -o /tmp/chatd-new .) && go build -o /tmp/bench-rc ./bench || exit 1
-out=/tmp/chatd-refcompare.txt
+out=${OUT:-/tmp/chatd-refcompare.txt}
 : >"$out"
 addr=127.0.0.1:16667
 dir=$(mktemp -d /tmp/chatd-refcompare.XXXXXX)
