@@ -34,8 +34,8 @@ type Channel struct {
 	// clients without CHATHISTORY (ChanServ SET REPLAY OFF).
 	NoReplay bool
 
-	// RenamedAt is when it was last renamed (RENAME's cooldown); zero if
-	// never.
+	// RenamedAt is when it was last renamed to another name (RENAME's
+	// cooldown; a change of case does not count); zero if never.
 	RenamedAt time.Time
 
 	history *historyRing // its newest history, made on first use (state/historyring.go)

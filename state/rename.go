@@ -45,11 +45,11 @@ func (RenameChannelWrite) isWrite() {}
 func (w *World) RenameChannel(ch *Channel, by *Client, newName, reason string) (fallback []*Client) {
 	oldName, oldKey, newKey := ch.Name, ch.folded, Fold(newName)
 	caseOnly := oldKey == newKey
-	ch.RenamedAt = w.Now()
 	accountMarkers := false
 	if caseOnly {
 		ch.Name = newName // the indexes are keyed by the folded name
 	} else {
+		ch.RenamedAt = w.Now() // a change of case sends no fallback: no cooldown
 		w.chanIndex.Delete(ch)
 		delete(w.channels, oldKey)
 		ch.Name, ch.folded = newName, newKey
