@@ -161,10 +161,15 @@ func TestBinaryRedactionSurvivesKill9(t *testing.T) {
 	// The first (committed long ago, or not) and the last five (surely
 	// still waiting for their commit).
 	gone := []string{"m0", "m15", "m16", "m17", "m18", "m19"}
+	var slowest time.Duration
 	for _, text := range gone {
+		sent := time.Now()
 		alice.send("REDACT #r " + msgids[text])
 		alice.expect("the REDACT's echo", func(l string) bool { return strings.HasSuffix(l, " REDACT #r "+msgids[text]) })
+		slowest = max(slowest, time.Since(sent))
 	}
+	// Each answer waits for a commit of the file (an fsync).
+	t.Logf("%d REDACTs answered, the slowest after %v", len(gone), slowest)
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,9 +19,9 @@ import (
 // TestReplayLongSession records a long, varied session (a dozen clients
 // sending a few thousand lines picked at random from most of what chatd
 // understands: channels, modes, messages, labels, MONITOR, long replies,
-// accounts, SASL, NickServ, operators, quits and reconnections) and
-// checks that replaying its log gives the same world, also from a
-// snapshot taken half way (checkReplay). The order in which the server
+// accounts, SASL, NickServ, operators, redactions, quits and
+// reconnections) and checks that replaying its log gives the same world,
+// also from a snapshot taken half way (checkReplay). The order in which the server
 // interleaves the clients is whatever it is: the recording is what the
 // replay must reproduce.
 func TestReplayLongSession(t *testing.T) {
@@ -116,6 +117,18 @@ func TestReplayLongSession(t *testing.T) {
 			line = []string{"JOIN 0", "JOIN " + own}[rng.IntN(2)]
 		case 33:
 			line = "BADCOMMAND x"
+		case 36:
+			// The last message the client was sent (its own echo, or
+			// someone else's): taken back, deleted by an operator, or
+			// refused.
+			if target, sender, msgid := c.lastMessage(); msgid != "" {
+				if !strings.HasPrefix(target, "#") && rng.IntN(2) == 0 {
+					target = sender // a private message to it: the other party
+				}
+				line = "REDACT " + target + " " + msgid + " :" + []string{"oops", "spam"}[rng.IntN(2)]
+			} else {
+				line = "REDACT " + ch + " 1"
+			}
 		case 34, 35:
 			line = []string{"CHATHISTORY LATEST " + ch + " * 10", "CHATHISTORY LATEST " + u + " * 5", "CHATHISTORY BEFORE " + ch2 + " timestamp=2099-01-01T00:00:00.000Z 20", "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2099-01-01T00:00:00.000Z 10"}[rng.IntN(4)]
 		default:
@@ -129,6 +142,13 @@ func TestReplayLongSession(t *testing.T) {
 	}
 	for _, c := range cs {
 		c.sync()
+	}
+	redacts := 0
+	for _, c := range cs {
+		redacts += c.redacts()
+	}
+	if redacts == 0 {
+		t.Error("the session deleted no message (no REDACT was sent to anyone)")
 	}
 	if lines < 2500 {
 		t.Fatalf("only %d lines sent", lines)
@@ -153,6 +173,46 @@ type sessionClient struct {
 	conn  net.Conn
 	pongs chan string
 	n     int
+
+	mu          sync.Mutex
+	lastTarget  string // of the last PRIVMSG with a msgid it was sent
+	lastSender  string
+	lastMsgid   string
+	redactsSeen int
+}
+
+// lastMessage is the target, sender and msgid of the last PRIVMSG c
+// was sent.
+func (c *sessionClient) lastMessage() (target, sender, msgid string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastTarget, c.lastSender, c.lastMsgid
+}
+
+// redacts is how many REDACT lines c was sent.
+func (c *sessionClient) redacts() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.redactsSeen
+}
+
+// note remembers what REDACT needs of a line c was sent.
+func (c *sessionClient) note(line string) {
+	f := strings.Fields(line)
+	if len(f) < 4 || !strings.HasPrefix(f[0], "@") {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch f[2] {
+	case "REDACT":
+		c.redactsSeen++
+	case "PRIVMSG":
+		if id := tagValue(line, "msgid"); id != "" {
+			c.lastTarget, c.lastMsgid = f[3], id
+			c.lastSender = strings.TrimPrefix(strings.SplitN(f[1], "!", 2)[0], ":")
+		}
+	}
 }
 
 func dialSession(t *testing.T, addr string, i int) *sessionClient {
@@ -171,10 +231,11 @@ func dialSession(t *testing.T, addr string, i int) *sessionClient {
 			if f := strings.Fields(sc.Text()); len(f) >= 4 && f[1] == "PONG" {
 				c.pongs <- strings.TrimPrefix(f[3], ":")
 			}
+			c.note(sc.Text())
 		}
 	}()
 	c.send("CAP LS 302")
-	c.send("CAP REQ :message-tags echo-message labeled-response batch server-time away-notify extended-join multi-prefix account-notify extended-monitor sasl setname invite-notify draft/chathistory draft/event-playback")
+	c.send("CAP REQ :message-tags echo-message labeled-response batch server-time away-notify extended-join multi-prefix account-notify extended-monitor sasl setname invite-notify draft/chathistory draft/event-playback draft/message-redaction")
 	c.send(fmt.Sprintf("NICK u%d", i))
 	c.send(fmt.Sprintf("USER u%d 0 * :User %d", i, i))
 	c.send("CAP END")

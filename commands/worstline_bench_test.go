@@ -99,6 +99,9 @@ func worstLines() []worstLine {
 		{"CHATHISTORY_BETWEEN_1000_store", "CHATHISTORY BETWEEN #lobby timestamp=2000-01-01T00:00:00.000Z timestamp=2200-01-01T00:00:00.000Z 1000"},
 		{"CHATHISTORY_AROUND_1000", "CHATHISTORY AROUND #lobby timestamp=2100-01-01T00:00:00.000Z 1000"},
 		{"CHATHISTORY_TARGETS_1000", "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2200-01-01T00:00:00.000Z 1000"},
+		// REDACT of a msgid below the lobby's ring: a read of the store
+		// (one chunk at most), then the refusal.
+		{"REDACT_store", "REDACT #lobby 1 :" + strings.Repeat("x", 400)},
 	}
 }
 
