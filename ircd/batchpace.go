@@ -25,9 +25,9 @@ import (
 // its own, so one batch's debt is paid before the next may open.
 //
 // The reader follows the client's batch in arrival order, which is the
-// order the world handles lines in. It reads only lines that start with
-// a tag section or with BATCH, and parses those with irc.v4 as classify
-// does; everything else costs what it did.
+// order the world handles lines in. It parses (with irc.v4, as classify
+// does) only BATCH lines and, while a batch is open, lines whose tags
+// mention batch; everything else costs what it did.
 
 // batchFree reports whether line (not yet paced) belongs to the multiline
 // batch the client has open, so that flood control lets it through now
@@ -37,7 +37,18 @@ func (r *reader) batchFree(line []byte) bool {
 	if ml.MaxBytes == 0 || len(line) == 0 {
 		return false
 	}
-	if line[0] != '@' && !(len(line) > 6 && bytes.EqualFold(line[:6], []byte("BATCH "))) {
+	// Only a BATCH or a line with a batch tag concerns the batch; other
+	// lines are not parsed twice (the world's copy is parsed on its turn).
+	body, tags := line, []byte(nil)
+	if line[0] == '@' {
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			return false
+		}
+		body, tags = line[sp+1:], line[:sp]
+	}
+	isBatch := len(body) > 6 && bytes.EqualFold(body[:6], []byte("BATCH "))
+	if !isBatch && (r.batchRef == "" || !bytes.Contains(tags, []byte("batch="))) {
 		return false
 	}
 	m := classify(line).msg
