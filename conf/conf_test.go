@@ -605,3 +605,39 @@ send_to = "#a,#b"
 		t.Errorf("Load without ReservedCommands = %v", err)
 	}
 }
+
+// A file without motd gets the default MOTD made for it: the lobby and
+// the web page it names, the page's line left out when there is none and
+// its host left to the reader on every interface. A motd in the file is
+// kept as it is.
+func TestDefaultMOTDFollowsTheFile(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want, not  []string
+	}{
+		{"defaults", "", []string{"Everyone starts in #lobby:", "Chat in a browser: http://127.0.0.1:8080/"}, nil},
+		{"lobby and port", "[server]\nlobby = \"#general\"\n[http]\nlisten = [\"127.0.0.1:9000\"]\n",
+			[]string{"Everyone starts in #general:", "Chat in a browser: http://127.0.0.1:9000/"}, []string{"#lobby", "8080"}},
+		{"no lobby, no page", "[server]\nlobby = \"\"\n[http]\nlisten = []\n", nil, []string{"Everyone starts", "browser"}},
+		{"every interface", "[http]\nlisten = [\"0.0.0.0:8080\"]\n", []string{"Chat in a browser: http://<this server's address>:8080/"}, []string{"0.0.0.0"}},
+		{"IPv6", "[http]\nlisten = [\"[::1]:8080\"]\n", []string{"Chat in a browser: http://[::1]:8080/"}, nil},
+		{"own motd", "[server]\nmotd = \"Hello\"\n[http]\nlisten = [\"127.0.0.1:9000\"]\n", []string{"Hello"}, []string{"Welcome", "browser"}},
+	}
+	for _, tt := range tests {
+		c, err := Load(writeConf(t, tt.text))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		motd := strings.Join(c.MOTDLines(), "\n")
+		for _, w := range tt.want {
+			if !strings.Contains(motd, w) {
+				t.Errorf("%s: MOTD has no %q:\n%s", tt.name, w, motd)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(motd, n) {
+				t.Errorf("%s: MOTD has %q:\n%s", tt.name, n, motd)
+			}
+		}
+	}
+}

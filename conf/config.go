@@ -163,26 +163,15 @@ type Oper struct {
 	Account      string `toml:"account"`
 }
 
-// defaultMOTD is the first thing a newcomer reads, so it says how to get
-// help (a client's own /help is not the server's HELP), and where the web
-// page is ([http] listen's default).
-const defaultMOTD = "Welcome to the chat :)\n" +
-	"Everyone starts in #lobby: what you say there, everyone reads.\n" +
-	"Help on this server's commands: /quote HELP\n" +
-	"  (/help alone shows your client's own help, not the server's)\n" +
-	"The course commands /pm /cg /jg /lg /gc /listg /groups /online work as\n" +
-	"typed in HexChat; irssi and WeeChat need the chatd script (see the README).\n" +
-	"No IRC client? Chat in a browser: http://127.0.0.1:8080/"
-
 // Default returns the built-in configuration. Each call returns a fresh
 // value that the caller may modify.
 func Default() *Config {
-	return &Config{
+	c := &Config{
 		Server: Server{
 			Name:     "chatd.local",
 			Network:  "chatd",
 			Password: "",
-			MOTD:     defaultMOTD,
+			MOTD:     "", // defaultMOTD, below, once the rest is known
 			Lobby:    "#lobby",
 		},
 		Listen: Listen{
@@ -248,6 +237,8 @@ func Default() *Config {
 			Timeout:  Duration{15 * time.Second},
 		},
 	}
+	c.Server.MOTD = defaultMOTD(c)
+	return c
 }
 
 // MOTDLines returns the message of the day split on "\n", with any "\r"

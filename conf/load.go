@@ -41,6 +41,9 @@ func Load(path string, opts ...Option) (*Config, error) {
 	if err := unknownKeys(path, md.Undecoded(), lines); err != nil {
 		return nil, err
 	}
+	if !md.IsDefined("server", "motd") {
+		c.Server.MOTD = defaultMOTD(c) // names this file's lobby and web page
+	}
 	c.resolvePaths(filepath.Dir(path))
 	if err := c.validate(o.reserved); err != nil {
 		return nil, locate(path, err, lines)
