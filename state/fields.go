@@ -82,6 +82,7 @@ var fieldKinds = map[string]fieldKind{
 	"historyState.mail":           snap,
 	"historyState.markers":        snap,
 	"historyState.sessionMarkers": snap,
+	"historyState.markedBy":       derived, // from markers and sessionMarkers
 
 	"mailbox.total":    snap,
 	"mailbox.bySender": snap,

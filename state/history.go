@@ -199,6 +199,10 @@ type historyState struct {
 
 	markers        map[string]map[string]time.Time   // read markers by account (readmarker.go)
 	sessionMarkers map[ClientID]map[string]time.Time // and by session, without an account
+	// markedBy indexes the markers by target (target key → who has one),
+	// so that a channel rename moves its markers without visiting every
+	// account's (readmarker.go).
+	markedBy map[string]*markerHolders
 }
 
 // historyOn reports whether history is recorded.

@@ -21,6 +21,62 @@ func (SetReadMarker) isWrite() {}
 // target → time), as the store has them. Call it before Run.
 func (w *World) LoadReadMarkers(m map[string]map[string]time.Time) {
 	w.history.markers = m
+	w.history.indexMarkers()
+}
+
+// markerHolders are the accounts (folded) and the sessions that have a
+// marker for one target: historyState.markedBy, an index of markers and
+// sessionMarkers by target. An empty set is deleted, so the index is
+// the same however it was reached.
+type markerHolders struct {
+	accounts map[string]struct{}
+	sessions map[ClientID]struct{}
+}
+
+// indexMarkers rebuilds markedBy from the markers (at start, and when a
+// snapshot is restored).
+func (h *historyState) indexMarkers() {
+	h.markedBy = nil
+	for acct, m := range h.markers {
+		for target := range m {
+			h.holders(target).accounts[acct] = struct{}{}
+		}
+	}
+	for id, m := range h.sessionMarkers {
+		for target := range m {
+			h.holders(target).sessions[id] = struct{}{}
+		}
+	}
+}
+
+// holders returns target's entry of markedBy, made if need be.
+func (h *historyState) holders(target string) *markerHolders {
+	hs := h.markedBy[target]
+	if hs == nil {
+		if h.markedBy == nil {
+			h.markedBy = map[string]*markerHolders{}
+		}
+		hs = &markerHolders{accounts: map[string]struct{}{}, sessions: map[ClientID]struct{}{}}
+		h.markedBy[target] = hs
+	}
+	return hs
+}
+
+// unmark takes the account acct (or, with acct "", the session id) out
+// of target's holders.
+func (h *historyState) unmark(target, acct string, id ClientID) {
+	hs := h.markedBy[target]
+	if hs == nil {
+		return
+	}
+	if acct != "" {
+		delete(hs.accounts, acct)
+	} else {
+		delete(hs.sessions, id)
+	}
+	if len(hs.accounts) == 0 && len(hs.sessions) == 0 {
+		delete(h.markedBy, target)
+	}
 }
 
 // markersOf returns the marker map of c's account, or of its session.
@@ -65,9 +121,23 @@ func (w *World) MoveReadMarker(c *Client, target string, t time.Time) bool {
 	if old, ok := m[key]; ok && !t.After(old) {
 		return false
 	}
+	if _, had := m[key]; !had {
+		hs := w.history.holders(key)
+		if c.Account != "" {
+			hs.accounts[Fold(c.Account)] = struct{}{}
+		} else {
+			hs.sessions[c.ID] = struct{}{}
+		}
+	}
 	m[key] = t
 	return true
 }
 
 // forgetSessionMarkers drops the markers of a client without an account.
-func (w *World) forgetSessionMarkers(c *Client) { delete(w.history.sessionMarkers, c.ID) }
+func (w *World) forgetSessionMarkers(c *Client) {
+	h := &w.history
+	for target := range h.sessionMarkers[c.ID] {
+		h.unmark(target, "", c.ID)
+	}
+	delete(h.sessionMarkers, c.ID)
+}

@@ -41,7 +41,7 @@ func (RenameChannelWrite) isWrite() {}
 // free, or differs from ch's name only in case.
 //
 // The work is one pass over the members plus the read markers of the
-// accounts and sessions that have any, and nothing is sorted.
+// channel (markedBy), and nothing is sorted.
 func (w *World) RenameChannel(ch *Channel, by *Client, newName, reason string) (fallback []*Client) {
 	oldName, oldKey, newKey := ch.Name, ch.folded, Fold(newName)
 	caseOnly := oldKey == newKey
@@ -176,30 +176,33 @@ func (w *World) renameHistory(ch *Channel, oldKey, newKey string) {
 
 // renameMarkers moves every account's and session's read marker of oldKey
 // to newKey; where both exist the later one is kept (a marker only moves
-// forward). Each map is changed on its own, so the order of the walk
-// does not matter. It reports whether an account had one (the store keeps
-// those).
+// forward). Only the holders of a marker of oldKey are visited (markedBy),
+// and each is changed on its own, so the order of the walk does not
+// matter. It reports whether an account had one (the store keeps those).
 func (w *World) renameMarkers(oldKey, newKey string) (accounts bool) {
-	move := func(m map[string]time.Time) bool {
-		t, ok := m[oldKey]
-		if !ok {
-			return false
-		}
+	h := &w.history
+	from := h.markedBy[oldKey]
+	if from == nil {
+		return false
+	}
+	delete(h.markedBy, oldKey)
+	move := func(m map[string]time.Time) {
+		t := m[oldKey]
 		delete(m, oldKey)
 		if cur, ok := m[newKey]; !ok || t.After(cur) {
 			m[newKey] = t
 		}
-		return true
 	}
-	for _, m := range w.history.markers {
-		if move(m) {
-			accounts = true
-		}
+	to := h.holders(newKey)
+	for acct := range from.accounts {
+		move(h.markers[acct])
+		to.accounts[acct] = struct{}{}
 	}
-	for _, m := range w.history.sessionMarkers {
-		move(m)
+	for id := range from.sessions {
+		move(h.sessionMarkers[id])
+		to.sessions[id] = struct{}{}
 	}
-	return accounts
+	return len(from.accounts) > 0
 }
 
 // channelParamCommands are the recorded commands whose first parameter is

@@ -409,6 +409,7 @@ func (w *World) RestoreSnapshot(data []byte) (uint64, error) {
 		stored: s.History.Stored, sessions: s.History.Sessions,
 		markers: s.History.Markers, sessionMarkers: s.History.SessionMarkers,
 	}
+	w.history.indexMarkers()
 	for account, box := range s.History.Mail {
 		if w.history.mail == nil {
 			w.history.mail = map[string]*mailbox{}
