@@ -67,22 +67,25 @@ func startBenchDaemon(b testing.TB, path string) *daemon {
 }
 
 // benchNetwork starts a single server (nodes 0) or a cluster of nodes on
-// one NATS server, and returns each one's IRC address.
-func benchNetwork(b *testing.B, nodes int) []*daemon {
+// one NATS server; stop ends them (each run of a benchmark has its own,
+// and the runs of its b.N ramp must not linger beside the last).
+func benchNetwork(b *testing.B, nodes int) (ds []*daemon, stop func()) {
 	b.Helper()
 	if nodes == 0 {
 		d := startBenchDaemon(b, writeBenchConfig(b, benchNodeTOML("", nil)))
-		b.Cleanup(d.stop)
-		return []*daemon{d}
+		return []*daemon{d}, d.stop
 	}
 	ns := startNATS(b, "n1")
-	var ds []*daemon
 	for i := 0; i < nodes; i++ {
 		d := startBenchDaemon(b, writeBenchConfig(b, benchNodeTOML(fmt.Sprintf("%c.test", 'a'+i), []string{ns.ClientURL()})))
-		b.Cleanup(d.stop)
 		ds = append(ds, d)
 	}
-	return ds
+	return ds, func() {
+		for _, d := range ds {
+			d.stop()
+		}
+		ns.Shutdown()
+	}
 }
 
 // benchConn is a registered client of a benchmark.
@@ -137,7 +140,8 @@ func BenchmarkClusterFanout(b *testing.B) {
 
 func benchClusterFanout(b *testing.B, nodes int, paced bool) {
 	const members = 60
-	ds := benchNetwork(b, nodes)
+	ds, stop := benchNetwork(b, nodes)
+	defer stop()
 	conns := make([]benchConn, members)
 	for i := range conns {
 		conns[i] = benchJoin(b, nodeAddr(ds[i%len(ds)]), fmt.Sprintf("f%d", i), "#fan")
@@ -227,7 +231,8 @@ func BenchmarkClusterLog(b *testing.B) {
 func benchClusterLog(b *testing.B, nodes, senders int) {
 	{
 		{
-			ds := benchNetwork(b, nodes)
+			ds, stop := benchNetwork(b, nodes)
+			defer stop()
 			conns := make([]benchConn, senders)
 			for i := range conns {
 				conns[i] = benchJoin(b, nodeAddr(ds[i%len(ds)]), fmt.Sprintf("s%d", i), fmt.Sprintf("#sink%d", i))
