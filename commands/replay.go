@@ -82,7 +82,7 @@ func sendReplay(w *state.World, c *state.Client, target string, entries []*state
 		if timed {
 			line = w.HistoryLine(e, c.Caps)
 		} else {
-			line = replayLine(w, c, e, e.Msg.Param(1), true)
+			line = replayLine(w, c, e, e.Msg.Param(1), true, true)
 		}
 		if line != nil {
 			lines = append(lines, line)
@@ -128,14 +128,14 @@ func isCTCPRequest(m *irc.Message) bool {
 // replayLine is e as a client without server-time sees it: from its
 // sender, its text led by the time it was sent; nil for what is not
 // replayed (a CTCP other than ACTION, a TAGMSG).
-func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry, text string, first bool) []byte {
+func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry, text string, stamped, first bool) []byte {
 	m := e.Msg
 	if len(m.Params) < 2 || (m.Command != "PRIVMSG" && m.Command != "NOTICE") {
 		return nil
 	}
 	stamp := "[" + replayStamp(w.Now(), e.Time()) + "] "
-	if !first {
-		stamp = "" // the later lines of a multiline message
+	if !stamped {
+		stamp = "" // a multiline message's line that continues the one before
 	}
 	if body, ok := strings.CutPrefix(text, "\x01ACTION "); ok {
 		text = "\x01ACTION " + stamp + body
@@ -168,7 +168,10 @@ func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry, text str
 
 // replayMultiline is a multiline message as replayed: its lines that are
 // not blank, as first sent to a client with server-time, else from its
-// sender with the time in front of the first.
+// sender with the time in front of each line but those that continue the
+// line before (draft/multiline-concat): every line reaches a client
+// without multiline as a message of its own, and an old "!command" on a
+// later line must not pass for a new one either.
 func replayMultiline(w *state.World, c *state.Client, e *state.HistoryEntry, timed bool) [][]byte {
 	if timed {
 		return w.MultilineHistory(e).Plain(c.Caps)
@@ -178,7 +181,8 @@ func replayMultiline(w *state.World, c *state.Client, e *state.HistoryEntry, tim
 		if l.Text == "" {
 			continue
 		}
-		if line := replayLine(w, c, e, l.Text, len(out) == 0); line != nil {
+		first := len(out) == 0
+		if line := replayLine(w, c, e, l.Text, first || !l.Concat, first); line != nil {
 			out = append(out, line)
 		}
 	}
