@@ -176,3 +176,39 @@ func TestFloodMultilineBatch(t *testing.T) {
 	alice.syncQuiet()
 	bob.syncQuiet()
 }
+
+// TestFloodMultilineBatchWhileHeld: a multiline batch sent while the
+// client's earlier lines still wait for their turn waits behind them,
+// whole, and is not taken for a flood though its lines outnumber 10
+// bursts (burst 2: 20 held lines; the batch has 30, within max_lines 32).
+// Its lines go at once when its BATCH +ref's turn comes, paid for after.
+func TestFloodMultilineBatchWhileHeld(t *testing.T) {
+	d := startHostileDaemon(t, nil, []string{"[flood]", "enabled = true", "burst = 2", "per_second = 10"})
+	alice := hdial(t, d.addr, "alice")
+	alice.register("alice")
+	alice.send("CAP REQ :batch draft/multiline")
+	alice.expect(":chatd.test CAP alice ACK :batch draft/multiline")
+	bob := hdial(t, d.addr, "bob")
+	bob.register("bob")
+	alice.waitFor(":bob!bob@127.0.0.1 JOIN #lobby")
+
+	var lines strings.Builder
+	for i := range 3 {
+		fmt.Fprintf(&lines, "PRIVMSG #lobby :before %d\r\n", i)
+	}
+	lines.WriteString("BATCH +p draft/multiline #lobby\r\n")
+	for i := range 30 {
+		fmt.Fprintf(&lines, "@batch=p PRIVMSG #lobby :line %02d\r\n", i)
+	}
+	lines.WriteString("BATCH -p\r\nPRIVMSG #lobby :after\r\n")
+	alice.write([]byte(lines.String()))
+	for i := range 3 {
+		bob.expect(fmt.Sprintf(":alice!alice@127.0.0.1 PRIVMSG #lobby :before %d", i))
+	}
+	for i := range 30 {
+		bob.expect(fmt.Sprintf(":alice!alice@127.0.0.1 PRIVMSG #lobby :line %02d", i))
+	}
+	bob.expect(":alice!alice@127.0.0.1 PRIVMSG #lobby :after")
+	alice.syncQuiet()
+	bob.syncQuiet()
+}

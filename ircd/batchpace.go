@@ -72,6 +72,27 @@ func (r *reader) batchFree(line []byte) bool {
 	return false
 }
 
+// batchLineBytes is the most a line of a multiline batch takes as a
+// well-behaved client sends it: a line of MaxLineBytes and its tags
+// (batch=<reference of at most 64 bytes>;draft/multiline-concat).
+const batchLineBytes = state.MaxLineBytes + 128
+
+// flooding reports whether the held lines make the client a flood: more
+// than 10 bursts of them, or floodHeldBytes, not counting the lines of one
+// multiline batch. A batch sent while the client's earlier lines wait
+// for their turn (a paste right after a few lines, or after another
+// batch) waits behind them whole, and may hold up to max_lines + 1 lines
+// (BATCH -ref) more than ten bursts: it is not a flood for that, as it
+// is not when nothing waits (it goes at once and is paid for after).
+func (r *reader) flooding() bool {
+	lines, size := len(r.held), r.heldBytes
+	if ml := r.cfg.Multiline; ml.MaxBytes > 0 {
+		lines -= min(r.heldFree, ml.MaxLines+1)
+		size -= min(r.heldFreeBytes, (ml.MaxLines+1)*(batchLineBytes+heldLineOverhead))
+	}
+	return lines > r.ceiling || size > floodHeldBytes
+}
+
 // spend takes a token now even if there is none: the bucket goes into
 // debt, which its refill pays back before take succeeds again.
 func (b *tokenBucket) spend(now time.Time) bool {

@@ -29,9 +29,13 @@ type reader struct {
 	// sees it, and batchLines the lines of it let through (batchpace.go).
 	batchRef   string
 	batchLines int
-	sinceMark  int    // lines submitted since the last marker
-	markBytes  int    // and their bytes
-	reason     string // the QUIT reason when the loop ends
+	// heldFree and heldFreeBytes are the held lines (and their cost)
+	// that belong to a multiline batch (heldLine.free).
+	heldFree      int
+	heldFreeBytes int
+	sinceMark     int    // lines submitted since the last marker
+	markBytes     int    // and their bytes
+	reason        string // the QUIT reason when the loop ends
 	// handOffAt is when a quiet connection's wait moves to a fresh
 	// goroutine (see run); zero on a goroutine that has handled no line.
 	handOffAt time.Time
@@ -118,6 +122,10 @@ func (r *reader) prepare() {
 		for len(r.held) > 0 && (!r.floodOn || c.exempt.Load() || r.held[0].free && r.bucket.spend(now) || r.bucket.take(now)) {
 			r.submit(r.held[0].inbound())
 			r.heldBytes -= r.held[0].cost()
+			if r.held[0].free {
+				r.heldFree--
+				r.heldFreeBytes -= r.held[0].cost()
+			}
 			r.held[0] = heldLine{}
 			r.held = r.held[1:]
 		}
@@ -190,7 +198,11 @@ func (r *reader) handle(line []byte, err error) bool {
 	h := heldLine{raw: bytes.Clone(line), tooLong: tooLong, free: free}
 	r.held = append(r.held, h)
 	r.heldBytes += h.cost()
-	if len(r.held) > r.ceiling || r.heldBytes > floodHeldBytes {
+	if free {
+		r.heldFree++
+		r.heldFreeBytes += h.cost()
+	}
+	if r.flooding() {
 		c.srv.stats.floodDisconnects.Add(1)
 		r.reason = "Excess Flood"
 		return false
