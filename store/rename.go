@@ -161,13 +161,14 @@ func moveTarget(tx *sql.Tx, r pendingRename) error {
 	if _, err := tx.Exec(`UPDATE OR IGNORE history_chunks SET target = ? WHERE target = ? AND last <= ?`, r.new, r.old, upto); err != nil {
 		return err
 	}
-	if err := mergeLeftChunks(tx, r.old, r.new, upto); err != nil {
+	dups, err := mergeLeftChunks(tx, r.old, r.new, upto)
+	if err != nil {
 		return err
 	}
 	if _, err := tx.Exec(`INSERT INTO history_targets (target, last_ord, last_msg, rows) VALUES (?, ?, ?, ?)
 		ON CONFLICT (target) DO UPDATE SET last_ord = max(last_ord, excluded.last_ord),
 		last_msg = max(last_msg, excluded.last_msg), rows = rows + excluded.rows`,
-		r.new, lastOrd.Int64, lastMsg, moved); err != nil {
+		r.new, lastOrd.Int64, lastMsg, moved-dups); err != nil {
 		return err
 	}
 	// What stays under the old name is a newer channel's (ords past upto).
@@ -214,50 +215,53 @@ func lastMessage(tx *sql.Tx, target string, upto int64) (int64, error) {
 }
 
 // mergeLeftChunks merges each chunk of old (up to upto) that UPDATE OR
-// IGNORE left behind into the chunk of new that ends at the same ord.
-func mergeLeftChunks(tx *sql.Tx, old, new string, upto int64) error {
+// IGNORE left behind into the chunk of new that ends at the same ord, and
+// returns how many entries were in both (new counts them once).
+func mergeLeftChunks(tx *sql.Tx, old, new string, upto int64) (dups int64, err error) {
 	type chunk struct {
 		last, first, kinds int64
 		data               []byte
 	}
 	rows, err := tx.Query(`SELECT last, first, kinds, data FROM history_chunks WHERE target = ? AND last <= ?`, old, upto)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var left []*chunk
 	for rows.Next() {
 		c := &chunk{}
 		if err := rows.Scan(&c.last, &c.first, &c.kinds, &c.data); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
 		left = append(left, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	for _, c := range left {
 		first, kinds := c.first, int64(0)
 		var data []byte
 		err := tx.QueryRow(`SELECT first, kinds, data FROM history_chunks WHERE target = ? AND last = ?`, new, c.last).Scan(&first, &kinds, &data)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
+			return 0, err
 		}
-		merged, n := mergeChunks(data, c.data)
+		merged, n, both := mergeChunks(data, c.data)
+		dups += both
 		if _, err := tx.Exec(`DELETE FROM history_chunks WHERE target = ? AND last = ?`, old, c.last); err != nil {
-			return err
+			return 0, err
 		}
 		if _, err := tx.Exec(`INSERT OR REPLACE INTO history_chunks (target, last, first, n, kinds, data) VALUES (?, ?, ?, ?, ?, ?)`,
 			new, c.last, min(first, c.first), n, kinds|c.kinds, merged); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return dups, nil
 }
 
-// mergeChunks merges two chunks' entries by ord, an entry in both once.
-func mergeChunks(a, b []byte) ([]byte, int64) {
+// mergeChunks merges two chunks' entries by ord, an entry in both once;
+// it returns the merged chunk, its entries and how many were in both.
+func mergeChunks(a, b []byte) (out []byte, n, both int64) {
 	var list []chunkEntry
 	for _, data := range [][]byte{a, b} {
 		_ = eachEntry(data, func(e chunkEntry) bool {
@@ -266,16 +270,15 @@ func mergeChunks(a, b []byte) ([]byte, int64) {
 		})
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].ord < list[j].ord })
-	var out []byte
-	n := int64(0)
 	for i, e := range list {
 		if i > 0 && list[i-1].ord == e.ord {
+			both++
 			continue
 		}
 		out = appendEntry(out, &state.HistoryEntry{Ord: e.ord, Kind: e.kind, Bot: e.bot, Account: e.account}, e.line)
 		n++
 	}
-	return out, n
+	return out, n, both
 }
 
 // renameChannel applies a state.RenameChannelWrite: a registered group's

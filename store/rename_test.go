@@ -95,8 +95,11 @@ func TestRenameTargetMovesHistory(t *testing.T) {
 		t.Errorf("stored after the rename: %v", stored)
 	}
 	var rows int
-	if err := s.db.QueryRow(`SELECT rows FROM history_targets WHERE target = '#new'`).Scan(&rows); err != nil || rows != 6 {
-		t.Errorf("#new counts %d rows (%v), want 6 (the QUIT is in both chunks it merged)", rows, err)
+	if err := s.db.QueryRow(`SELECT rows FROM history_targets WHERE target = '#new'`).Scan(&rows); err != nil || rows != 5 {
+		t.Errorf("#new counts %d rows (%v), want 5 (the QUIT that was in both once)", rows, err)
+	}
+	if err := s.db.QueryRow(`SELECT sum(n) FROM history_chunks WHERE target = '#new'`).Scan(&rows); err != nil || rows != 5 {
+		t.Errorf("#new's chunks hold %d entries (%v), want 5", rows, err)
 	}
 	var chunks int
 	if err := s.db.QueryRow(`SELECT count(*) FROM history_chunks WHERE target = '#old'`).Scan(&chunks); err != nil || chunks != 1 {
