@@ -125,7 +125,7 @@ func batchTimedOut(w *state.World, c *state.Client, b *state.ClientBatch) {
 func failBatch(w *state.World, c *state.Client, b *state.ClientBatch, code string, rest ...string) error {
 	w.ApplyLabel(c, b.Label)
 	w.CancelTimer(b.Timer)
-	killBatch(b)
+	b.Kill()
 	return fail("BATCH", code, rest...)
 }
 
@@ -133,24 +133,7 @@ func failBatch(w *state.World, c *state.Client, b *state.ClientBatch, code strin
 // line (which is not one of the batch's, or there is none: a timeout):
 // the FAIL carries the label of BATCH +ref itself. b is dead from now on.
 func abandonBatch(w *state.World, c *state.Client, b *state.ClientBatch, code string, rest ...string) {
-	label := b.Label
-	w.CancelTimer(b.Timer)
-	killBatch(b)
-	msg := &irc.Message{Prefix: w.ServerPrefix(), Command: "FAIL", Params: state.SafeParams(append([]string{"BATCH", code}, rest...))}
-	if label != "" {
-		msg.Tags = irc.Tags{"label": label}
-	}
-	line, err := state.Encode(msg)
-	if err != nil {
-		w.Log.Error("multiline FAIL", "err", err)
-		return
-	}
-	w.Deliver(c, line)
-}
-
-// killBatch makes b dead and frees what it held.
-func killBatch(b *state.ClientBatch) {
-	*b = state.ClientBatch{Ref: b.Ref, Dead: true}
+	w.AbandonBatch(c, b, code, rest...)
 }
 
 // routeBatched handles a line of a registered client that has a batch

@@ -33,6 +33,30 @@ type ClientBatch struct {
 	Dead bool `json:"dead,omitempty"`
 }
 
+// Kill makes b dead and frees what it held.
+func (b *ClientBatch) Kill() { *b = ClientBatch{Ref: b.Ref, Dead: true} }
+
+// AbandonBatch refuses c's open batch b outside the reply to the line
+// being handled (which is not one of the batch's, cannot be told to be,
+// or there is none: a timeout): FAIL BATCH code rest..., with the label
+// of BATCH +ref itself. b is dead from now on: its timer is cancelled and
+// what it held freed.
+func (w *World) AbandonBatch(c *Client, b *ClientBatch, code string, rest ...string) {
+	label := b.Label
+	w.CancelTimer(b.Timer)
+	b.Kill()
+	msg := &irc.Message{Prefix: w.ServerPrefix(), Command: "FAIL", Params: SafeParams(append([]string{"BATCH", code}, rest...))}
+	if label != "" {
+		msg.Tags = irc.Tags{"label": label}
+	}
+	line, err := Encode(msg)
+	if err != nil {
+		w.Log.Error("multiline FAIL", "err", err)
+		return
+	}
+	w.Deliver(c, line)
+}
+
 // BatchLine is one line of a multiline message. Concat says it carried
 // draft/multiline-concat: it continues the line before it, with no line
 // break between them.

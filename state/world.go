@@ -475,6 +475,13 @@ func (w *World) handle(ev event) {
 			// The refusal is the answer to the line, so it goes through a
 			// request like any reply: labeled when the line had a label.
 			w.beginRequest(c, &irc.Message{Tags: irc.Tags{"label": ev.Label}})
+			if b := c.Batch; b != nil && !b.Dead && ev.Command != "PING" && ev.Command != "PONG" {
+				// Whether the line was one of the open multiline
+				// batch's or not (its tags were not read), the batch
+				// cannot be relayed as sent: without that line, or
+				// interrupted by another (commands/batch.go).
+				w.AbandonBatch(c, b, "MULTILINE_INVALID", "A line that could not be parsed came while the batch was open; the batch was dropped")
+			}
 			w.refuseLine(c, ev.Problem, ev.Command)
 			w.endEvent(c)
 		}
