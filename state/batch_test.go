@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 
 	"chatd/conf"
@@ -194,5 +195,84 @@ func TestHasBatchTag(t *testing.T) {
 		if got := hasBatchTag([]byte(line)); got != want {
 			t.Errorf("hasBatchTag(%q) = %v", line, got)
 		}
+	}
+}
+
+// A continuation may Hold its client again (a store read, then a write):
+// the labeled request goes on until the second continuation's Resume;
+// and a Resume inside a continuation (work done at once, as a store
+// write on a cluster node) is part of it, and the request ends once.
+func TestResumeHeldAgainAndNested(t *testing.T) {
+	bw := newBatchWorld(t)
+	var later func()
+	bw.expect(t, bw.run("@label=a TEST", func(w *World, c *Client) {
+		w.Hold(c)
+		later = func() {
+			w.Resume(c, func() {
+				notice(w, c, "read")
+				w.Hold(c)
+				later = func() { w.Resume(c, func() { notice(w, c, "written") }) }
+			})
+		}
+	}))
+	bw.out.lines = nil
+	later()
+	if !bw.c.held || !bw.c.req.open {
+		t.Fatal("held again by its continuation, the client was released")
+	}
+	later()
+	if bw.c.held || bw.c.req.open {
+		t.Fatal("the second continuation did not end the request")
+	}
+	if got := strings.Join(bw.out.lines, ""); got != "@label=a :chatd.local BATCH +1 labeled-response\r\n@batch=1 :chatd.local NOTICE me :read\r\n@batch=1 :chatd.local NOTICE me :written\r\n:chatd.local BATCH -1\r\n" {
+		t.Fatalf("the two continuations answered %q", got)
+	}
+
+	bw.expect(t, bw.run("@label=b TEST", func(w *World, c *Client) {
+		w.Hold(c)
+		later = func() {
+			w.Resume(c, func() {
+				notice(w, c, "read")
+				w.Hold(c)
+				w.Resume(c, func() { notice(w, c, "written at once") })
+			})
+		}
+	}))
+	bw.out.lines = nil
+	later()
+	if bw.c.held || bw.c.req.open || bw.c.resuming {
+		t.Fatal("the nested Resume left the client held")
+	}
+	if got := strings.Join(bw.out.lines, ""); got != "@label=b :chatd.local BATCH +2 labeled-response\r\n@batch=2 :chatd.local NOTICE me :read\r\n@batch=2 :chatd.local NOTICE me :written at once\r\n:chatd.local BATCH -2\r\n" {
+		t.Fatalf("nested continuations answered %q", got)
+	}
+	bw.expect(t, bw.run("TEST", func(w *World, c *Client) { notice(w, c, "next") }), ":chatd.local NOTICE me :next")
+
+	// A line that waited behind the request is handled when it ends, and
+	// may leave the rest of its reply for later (Continue): the outer
+	// Resume must leave that request alone, held for its next step.
+	var second []func(w *World, c *Client)
+	bw.run("@label=d TEST", func(w *World, c *Client) {
+		if len(second) > 0 {
+			next := second[0]
+			second = second[1:]
+			next(w, c)
+			return
+		}
+		w.Hold(c)
+		later = func() {
+			w.Resume(c, func() {
+				w.Hold(c)
+				w.Resume(c, func() { notice(w, c, "done") })
+			})
+		}
+	})
+	second = append(second, func(w *World, c *Client) {
+		w.Continue(c, func(w *World) { notice(w, c, "step") })
+	})
+	bw.w.handle(Line{ID: 1, Msg: irc.MustParseMessage("@label=e TEST")})
+	later()
+	if !bw.c.held || !bw.c.req.open || bw.c.req.label != "e" || len(bw.c.req.steps) != 1 {
+		t.Fatalf("the next line's request, waiting for its next step, was ended or released (held %v, open %v, label %q, %d steps)", bw.c.held, bw.c.req.open, bw.c.req.label, len(bw.c.req.steps))
 	}
 }

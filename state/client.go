@@ -60,6 +60,7 @@ type Client struct {
 	remote     bool    // connected to another node: Out drops everything (state/mode.go)
 	held       bool    // events wait in heldEvents until Release (state/hold.go)
 	reheld     bool    // Hold was called while Resume ran its continuation
+	resuming   bool    // Resume is running its continuation
 	heldEvents []event // the client's lines (and its Gone) that arrived while held
 	heldLines  int     // how many of heldEvents are not markers
 	req        request // the line being handled, until its last reply (state/request.go)

@@ -148,6 +148,7 @@ var fieldKinds = map[string]fieldKind{
 	"Client.remote":     local,
 	"Client.held":       transient,
 	"Client.reheld":     transient,
+	"Client.resuming":   transient,
 	"Client.heldEvents": transient,
 	"Client.heldLines":  transient,
 	"Client.req":        transient,

@@ -22,13 +22,26 @@ func (w *World) Hold(c *Client) { c.held, c.reheld = true, true }
 // may Hold c again for a further piece of slow work (a store read, then
 // a write): the request then goes on, its label kept, until the Resume
 // of that work.
+//
+// A Resume inside fn (slow work that was done at once: a store write on
+// a cluster node, or without a store) runs its own fn as part of this
+// one, which then ends the request.
 func (w *World) Resume(c *Client, fn func()) {
 	if c.gone {
 		return
 	}
+	if c.resuming {
+		c.reheld = false
+		fn()
+		return
+	}
 	w.cur = c
 	c.reheld = false
-	fn()
+	func() {
+		c.resuming = true
+		defer func() { c.resuming = false }()
+		fn()
+	}()
 	if c.gone {
 		w.cur = nil
 		return
