@@ -63,6 +63,11 @@ settings = {
 	if err := os.WriteFile(filepath.Join(home, "config"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Without its flood queue (a command every 2.2 s once five are out)
+	// irssi sends what it has at once, and the tests need not wait.
+	if err := os.WriteFile(filepath.Join(home, "startup"), []byte("set cmd_queue_speed 0\nset cmds_max_at_once 1000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return home
 }
 
