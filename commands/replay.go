@@ -69,14 +69,16 @@ func sendReplay(w *state.World, c *state.Client, target string, entries []*state
 	var lines [][]byte
 	timed := c.Caps.Has(state.CapServerTime)
 	for _, e := range entries {
-		if isCTCPRequest(e.Msg) {
-			continue // a client would answer it, to someone who did not ask
-		}
 		if len(e.Lines) > 0 {
 			// A multiline message is replayed as its lines (the spec's
-			// fallback), inside the chathistory batch if there is one.
+			// fallback), inside the chathistory batch if there is one;
+			// each line is a message of its own, so the CTCP requests
+			// among them are left out one by one.
 			lines = append(lines, replayMultiline(w, c, e, timed)...)
 			continue
+		}
+		if isCTCPRequest(e.Msg) {
+			continue // a client would answer it, to someone who did not ask
 		}
 		var line []byte
 		if timed {
@@ -119,10 +121,13 @@ func sendReplay(w *state.World, c *state.Client, target string, entries []*state
 
 // isCTCPRequest reports whether m is a CTCP other than ACTION.
 func isCTCPRequest(m *irc.Message) bool {
-	if len(m.Params) < 2 || !strings.HasPrefix(m.Params[1], "\x01") {
-		return false
-	}
-	return !strings.HasPrefix(m.Params[1], "\x01ACTION ")
+	return len(m.Params) >= 2 && isCTCPText(m.Params[1])
+}
+
+// isCTCPText reports whether a message's text is a CTCP request other
+// than ACTION.
+func isCTCPText(text string) bool {
+	return strings.HasPrefix(text, "\x01") && !strings.HasPrefix(text, "\x01ACTION ")
 }
 
 // replayLine is e as a client without server-time sees it: from its
@@ -167,18 +172,29 @@ func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry, text str
 }
 
 // replayMultiline is a multiline message as replayed: its lines that are
-// not blank, as first sent to a client with server-time, else from its
+// neither blank nor CTCP requests (isCTCPRequest), as first sent to a client with server-time, else from its
 // sender with the time in front of each line but those that continue the
 // line before (draft/multiline-concat): every line reaches a client
 // without multiline as a message of its own, and an old "!command" on a
 // later line must not pass for a new one either.
 func replayMultiline(w *state.World, c *state.Client, e *state.HistoryEntry, timed bool) [][]byte {
-	if timed {
-		return w.MultilineHistory(e).Plain(c.Caps)
-	}
 	var out [][]byte
+	if timed {
+		// Plain has a line for each line that is not blank, in order.
+		plain := w.MultilineHistory(e).Plain(c.Caps)
+		for _, l := range e.Lines {
+			if l.Text == "" {
+				continue
+			}
+			if !isCTCPText(l.Text) {
+				out = append(out, plain[0])
+			}
+			plain = plain[1:]
+		}
+		return out
+	}
 	for _, l := range e.Lines {
-		if l.Text == "" {
+		if l.Text == "" || isCTCPText(l.Text) {
 			continue
 		}
 		first := len(out) == 0
