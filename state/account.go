@@ -167,17 +167,40 @@ func (w *World) StoreChanged(accounts []Account, channels []ChannelRecord) bool 
 	return w.enter(StoreChange{Accounts: accounts, Channels: channels})
 }
 
-// AccountClients lists the clients logged in to an account, by nick.
+// AccountClients lists the clients logged in to an account, in the order
+// they connected.
 func (w *World) AccountClients(name string) []*Client {
-	key := Fold(name)
-	var list []*Client
-	for _, c := range w.clients {
-		if c.Account != "" && Fold(c.Account) == key {
-			list = append(list, c)
-		}
+	set := w.byAccount[Fold(name)]
+	list := make([]*Client, 0, len(set))
+	for c := range set {
+		list = append(list, c)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	return list
+}
+
+// indexAccount files c under the account it is now logged in to ("" for
+// none), taking it out from under the one before.
+func (w *World) indexAccount(c *Client, account string) {
+	if c.Account != "" {
+		key := Fold(c.Account)
+		if set := w.byAccount[key]; set != nil {
+			delete(set, c)
+			if len(set) == 0 {
+				delete(w.byAccount, key)
+			}
+		}
+	}
+	if account == "" {
+		return
+	}
+	key := Fold(account)
+	set := w.byAccount[key]
+	if set == nil {
+		set = make(map[*Client]struct{})
+		w.byAccount[key] = set
+	}
+	set[c] = struct{}{}
 }
 
 func (w *World) sortedClients() []*Client {
@@ -195,6 +218,7 @@ func (w *World) Login(c *Client, name string) {
 	if c.Account == name {
 		return
 	}
+	w.indexAccount(c, name)
 	c.Account = name
 	w.notifyAccount(c, name)
 }
@@ -205,6 +229,7 @@ func (w *World) Logout(c *Client) {
 	if c.Account == "" {
 		return
 	}
+	w.indexAccount(c, "")
 	c.Account = ""
 	c.Auth.ViaSASL = false
 	w.Numeric(c, "901", LoginMask(c), "You are now logged out")

@@ -41,6 +41,7 @@ var fieldKinds = map[string]fieldKind{
 	"World.chanIndex":         derived,
 	"World.whowas":            snap,
 	"World.watchers":          derived,
+	"World.byAccount":         derived,
 	"World.unregistered":      derived,
 	"World.maxUsers":          snap,
 	"World.opers":             derived,

@@ -190,6 +190,7 @@ func (w *World) Quit(c *Client, reason string) {
 	if c.Nick != "" && w.nicks[c.folded] == c {
 		delete(w.nicks, c.folded)
 	}
+	w.indexAccount(c, "")
 	delete(w.clients, c.ID)
 	c.gone = true
 	c.Out.Close()

@@ -308,6 +308,7 @@ func (w *World) RestoreSnapshot(data []byte) (uint64, error) {
 	w.nicks = make(map[string]*Client, len(s.Clients))
 	w.users = newUserIndex()
 	w.watchers = make(map[string]map[*Client]struct{})
+	w.byAccount = make(map[string]map[*Client]struct{})
 	w.nodeUsers = make(map[string]int)
 	w.unregistered, w.opers, w.invisible = 0, 0, 0
 	for _, sc := range s.Clients {
@@ -325,6 +326,7 @@ func (w *World) RestoreSnapshot(data []byte) (uint64, error) {
 			w.unregistered++
 		}
 		w.countModes(c, +1)
+		w.indexAccount(c, c.Account)
 		for _, nick := range sc.Monitor {
 			w.Monitor(c, nick)
 		}

@@ -64,6 +64,10 @@ type World struct {
 	chanIndex *btree.BTreeG[*Channel] // channels by folded name
 	whowas    whowasRing
 	watchers  map[string]map[*Client]struct{} // Fold(nick) → clients whose MONITOR list holds it
+	// byAccount: Fold(account) → the clients logged in to it, so that
+	// reaching an account's sessions (MARKREAD, REDACT, NickServ) costs
+	// its sessions, not a walk over every client.
+	byAccount map[string]map[*Client]struct{}
 
 	unregistered int
 	maxUsers     int
@@ -172,6 +176,7 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		chanIndex: newChannelIndex(),
 		whowas:    newWhowasRing(cfg.Limits.WhowasLength),
 		watchers:  make(map[string]map[*Client]struct{}),
+		byAccount: make(map[string]map[*Client]struct{}),
 		accounts:  make(map[string]*Account),
 		certs:     make(map[string]string),
 		pending:   make(map[string]bool),
