@@ -172,11 +172,12 @@ func replayLine(w *state.World, c *state.Client, e *state.HistoryEntry, text str
 }
 
 // replayMultiline is a multiline message as replayed: its lines that are
-// neither blank nor CTCP requests (isCTCPRequest), as first sent to a client with server-time, else from its
-// sender with the time in front of each line but those that continue the
-// line before (draft/multiline-concat): every line reaches a client
-// without multiline as a message of its own, and an old "!command" on a
-// later line must not pass for a new one either.
+// neither blank nor CTCP requests (isCTCPText), as first sent to a
+// client with server-time, else from its sender with the time in front
+// of each line but those that continue the line before
+// (draft/multiline-concat): every line reaches a client without
+// multiline as a message of its own, and an old "!command" on a later
+// line must not pass for a new one either.
 func replayMultiline(w *state.World, c *state.Client, e *state.HistoryEntry, timed bool) [][]byte {
 	var out [][]byte
 	if timed {
