@@ -37,7 +37,11 @@ type wsTransport struct {
 	incoming chan wsMessage // from the pump; unbuffered
 	done     chan struct{}  // closed by Close
 	closing  sync.Once
-	reason   atomic.Pointer[string] // why the transport ended the connection itself
+	// handshake: the close handshake starts once, with the status of
+	// whatever ended the connection first (1007 from the reader must not
+	// be overtaken by Close's 1000 when the world lets the client go).
+	handshake sync.Once
+	reason    atomic.Pointer[string] // why the transport ended the connection itself
 
 	// Read side, the connection's reader only.
 	readDL  *deadline
@@ -322,15 +326,18 @@ func (t *wsTransport) Close() error {
 	return nil
 }
 
-// closeWith starts the close handshake in the background; the socket is
-// cut after wsCloseGrace if the client does not answer.
+// closeWith starts the close handshake in the background, the first time
+// it is called; the socket is cut after wsCloseGrace if the client does
+// not answer.
 func (t *wsTransport) closeWith(code websocket.StatusCode, reason string) {
-	go func() {
-		cut := time.AfterFunc(wsCloseGrace, func() { _ = t.raw.Close() })
-		_ = t.ws.Close(code, reason)
-		cut.Stop()
-		_ = t.raw.Close()
-	}()
+	t.handshake.Do(func() {
+		go func() {
+			cut := time.AfterFunc(wsCloseGrace, func() { _ = t.raw.Close() })
+			_ = t.ws.Close(code, reason)
+			cut.Stop()
+			_ = t.raw.Close()
+		}()
+	})
 }
 
 // fail ends the connection for reason, which becomes the client's QUIT
