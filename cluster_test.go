@@ -224,6 +224,10 @@ func TestClusterChat(t *testing.T) {
 	// The nodes as servers.
 	carol.send("WHOIS alice")
 	carol.expect("312", has(" 312 carol alice a.test "))
+	carol.send("WHO alice")
+	carol.expect("352", has(" 352 carol ", " a.test alice H"))
+	carol.send("WHO alice %tsn,7")
+	carol.expect("354", has(" 354 carol 7 a.test alice"))
 	bob.send("LUSERS")
 	bob.expect("251", has(" 251 bob ", "on 3 servers"))
 	bob.expect("255", has(" 255 bob ", "I have 1 clients and 2 servers"))

@@ -117,7 +117,7 @@ func whoReply(w *state.World, c, u *state.Client, ch *state.Channel) {
 	if ch != nil {
 		chanName = ch.Name
 	}
-	w.Numeric(c, irc.RPL_WHOREPLY, chanName, u.User, u.Host, w.Config.Server.Name, u.Nick, whoFlags(c, u, ch), "0 "+u.Realname)
+	w.Numeric(c, irc.RPL_WHOREPLY, chanName, u.User, u.Host, w.ServerOf(u), u.Nick, whoFlags(c, u, ch), "0 "+u.Realname)
 }
 
 // whoFlags are a WHO reply's flags: H (here) or G (gone, away), * for an

@@ -75,7 +75,7 @@ func (q whoQuery) reply(w *state.World, c, u *state.Client, ch *state.Channel) {
 		case 'h':
 			params = append(params, u.Host)
 		case 's':
-			params = append(params, w.Config.Server.Name)
+			params = append(params, w.ServerOf(u))
 		case 'n':
 			params = append(params, u.Nick)
 		case 'f':
