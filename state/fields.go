@@ -70,6 +70,7 @@ var fieldKinds = map[string]fieldKind{
 	"World.pending":           snap,
 	"World.guests":            snap,
 	"World.timers":            snap,
+	"World.localTimers":       local, // this node's running timers; a snapshot waits for none (Quiescent)
 	"World.history":           snap,
 
 	"historyState.lastOrd":        snap,

@@ -65,20 +65,34 @@ func (w *World) After(c *Client, d time.Duration, fn func(w *World)) {
 // Timer is After, and returns the key of fn's continuation for
 // CancelTimer.
 func (w *World) Timer(c *Client, d time.Duration, fn func(w *World)) uint64 {
-	return w.offload(c, func(done func([]byte)) {
-		time.AfterFunc(d, func() { done([]byte{}) })
+	var key uint64
+	var t *time.Timer
+	key = w.offload(c, func(done func([]byte)) {
+		t = time.AfterFunc(d, func() { done([]byte{}) })
 	}, func(w *World, result []byte) {
+		delete(w.localTimers, key)
 		if result != nil {
 			fn(w)
 		}
 	})
+	if t != nil {
+		w.localTimers[key] = t
+	}
+	return key
 }
 
 // CancelTimer forgets the continuation of a Timer that has not fired, so
-// that it no longer keeps the world from being Quiescent (a snapshot);
-// its Result, when it comes, finds nothing to run. Every node cancels
-// the same key at the same event.
-func (w *World) CancelTimer(key uint64) { delete(w.conts, key) }
+// that it no longer keeps the world from being Quiescent (a snapshot),
+// and on the timer's own node stops it, so that no empty Result goes
+// through the log for it. (One that fired already finds nothing to run.)
+// Every node cancels the same key at the same event.
+func (w *World) CancelTimer(key uint64) {
+	delete(w.conts, key)
+	if t := w.localTimers[key]; t != nil {
+		t.Stop()
+		delete(w.localTimers, key)
+	}
+}
 
 // offload registers apply and, where c is local, starts the work, which
 // calls done once with its result from any goroutine. It returns the

@@ -108,6 +108,9 @@ type World struct {
 	pending  map[string]bool     // folded names of accounts being created
 	guests   uint64              // guest nicks handed out (state/nickhold.go)
 	timers   uint64              // NextTimer
+	// localTimers: the running timers this node started (Timer), by
+	// continuation key, so that CancelTimer can stop them.
+	localTimers map[uint64]*time.Timer
 
 	history historyState // state/history.go
 }
@@ -161,28 +164,29 @@ func New(cfg *conf.Config, dispatch Dispatch, log *slog.Logger) *World {
 		log = slog.Default()
 	}
 	w := &World{
-		Config:    cfg,
-		Log:       log,
-		Started:   time.Now(),
-		dispatch:  dispatch,
-		conts:     make(map[uint64]cont),
-		nodes:     make(map[string]*Node),
-		nodeUsers: make(map[string]int),
-		inbox:     make(chan event, 4096),
-		clients:   make(map[ClientID]*Client),
-		nicks:     make(map[string]*Client),
-		channels:  make(map[string]*Channel),
-		users:     newUserIndex(),
-		chanIndex: newChannelIndex(),
-		whowas:    newWhowasRing(cfg.Limits.WhowasLength),
-		watchers:  make(map[string]map[*Client]struct{}),
-		byAccount: make(map[string]map[*Client]struct{}),
-		accounts:  make(map[string]*Account),
-		certs:     make(map[string]string),
-		pending:   make(map[string]bool),
-		stopped:   make(chan struct{}),
-		clock:     time.Now,
-		wake:      make(chan struct{}, 1),
+		Config:      cfg,
+		Log:         log,
+		Started:     time.Now(),
+		dispatch:    dispatch,
+		conts:       make(map[uint64]cont),
+		nodes:       make(map[string]*Node),
+		nodeUsers:   make(map[string]int),
+		inbox:       make(chan event, 4096),
+		clients:     make(map[ClientID]*Client),
+		nicks:       make(map[string]*Client),
+		channels:    make(map[string]*Channel),
+		users:       newUserIndex(),
+		chanIndex:   newChannelIndex(),
+		whowas:      newWhowasRing(cfg.Limits.WhowasLength),
+		watchers:    make(map[string]map[*Client]struct{}),
+		byAccount:   make(map[string]map[*Client]struct{}),
+		localTimers: make(map[uint64]*time.Timer),
+		accounts:    make(map[string]*Account),
+		certs:       make(map[string]string),
+		pending:     make(map[string]bool),
+		stopped:     make(chan struct{}),
+		clock:       time.Now,
+		wake:        make(chan struct{}, 1),
 	}
 	w.klines.init()
 	return w
