@@ -173,6 +173,8 @@ func TestWebPageInChromium(t *testing.T) {
 	// Private messages: bob clicks alice's name in the member list.
 	bob.run(chromedp.Click(chromedp.Search(`//ul[@id="member-list"]//button[contains(., "alice")]`)))
 	bob.until("the private conversation", `document.getElementById('conv-title').textContent === '@ alice'`)
+	bob.until("the two people of the private conversation in the member pane",
+		`[...document.querySelectorAll('#member-list button')].map(b => b.textContent).join(',') === 'alice,bob'`)
 	bob.say("psst, private")
 	alice.until("an unread private conversation", `[...document.querySelectorAll('#pm-list button')].some(b => b.textContent.startsWith('bob') && b.querySelector('.badge'))`)
 	alice.run(chromedp.Click(chromedp.Search(`//ul[@id="pm-list"]//button[contains(., "bob")]`)))

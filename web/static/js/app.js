@@ -154,9 +154,16 @@ function renderHeader() {
 
 function renderMemberPane() {
   const c = chat.active;
-  if (!c || c.kind !== 'channel') {
+  if (c && c.kind === 'pm') {
+    // The two people in it, so the pane is not an empty box.
+    const pair = { members: new Map([c.name, chat.me].map((nick) => [fold(nick), { nick, prefix: '' }])) };
+    renderMembers($('member-list'), pair, chat.me, openNick);
+    $('member-count').textContent = 'Private — 2';
+    return;
+  }
+  if (!c) {
     $('member-list').replaceChildren();
-    $('member-count').textContent = c ? 'Private' : 'Members';
+    $('member-count').textContent = 'Members';
     return;
   }
   const n = renderMembers($('member-list'), c, chat.me, openNick);
