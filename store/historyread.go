@@ -162,8 +162,17 @@ func queryRange(db *sql.DB, rg state.HistoryRange) ([]*state.HistoryEntry, error
 	if rg.FromEnd {
 		order = "DESC"
 	}
+	// A range of messages only (replay on join, CHATHISTORY without
+	// event-playback) first asks history_targets whether the target has a
+	// message above Lo at all (last_msg is never below the newest one
+	// stored): a channel of joins and parts otherwise has every chunk in
+	// the range read, for nothing, on each join.
+	msgOnly := `1`
+	if rg.MaxKind == state.KindMessage {
+		msgOnly = `EXISTS (SELECT 1 FROM history_targets WHERE target = ?1 AND last_msg > ?2)`
+	}
 	rows, err := db.Query(`SELECT data FROM history_chunks
-		WHERE target = ? AND last > ? AND first < ? AND (kinds & ?) != 0 ORDER BY last `+order,
+		WHERE target = ?1 AND last > ?2 AND first < ?3 AND (kinds & ?4) != 0 AND `+msgOnly+` ORDER BY last `+order,
 		rg.Target, clampOrd(rg.Lo), clampOrd(rg.Hi), (2<<rg.MaxKind)-1)
 	if err != nil {
 		return nil, fmt.Errorf("store: history read: %w", err)
