@@ -37,6 +37,11 @@ func attachStore(world *state.World, st *store.Store) error {
 		return err
 	}
 	world.SetHistoryFloor(floor, stored)
+	tops, err := st.HistoryMessageTops()
+	if err != nil {
+		return err
+	}
+	world.SetHistoryMessageTops(tops)
 	waiting, err := st.OfflineCounts()
 	if err != nil {
 		return err

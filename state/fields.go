@@ -78,6 +78,7 @@ var fieldKinds = map[string]fieldKind{
 	"historyState.store":          local,
 	"historyState.private":        snap,
 	"historyState.stored":         snap,
+	"historyState.storedMsg":      snap,
 	"historyState.pending":        local, // rows on their way to this node's store
 	"historyState.dropped":        local,
 	"historyState.sessions":       snap,
@@ -94,6 +95,7 @@ var fieldKinds = map[string]fieldKind{
 	"historyRing.start":      derived,
 	"historyRing.n":          derived,
 	"historyRing.floor":      snap,
+	"historyRing.msgFloor":   snap, // through snapRing.MsgBelow
 	"historyRing.memoryOnly": snap,
 
 	"HistoryEntry.Ord":     snap,

@@ -187,15 +187,19 @@ func PrivatePrefix(c *Client) string {
 
 // historyState is the world's part of history.
 type historyState struct {
-	lastOrd  uint64
-	kept     bool                    // history outlives the process: a store keeps it (on every node of a cluster)
-	store    HistoryStore            // this node's store; nil in a replica of a log, whose world may still be kept
-	private  map[string]*historyRing // conversation rings by key
-	stored   map[string]uint64       // target key → highest ord handed to the store
-	pending  []HistoryRow            // for the store at the next flush
-	dropped  uint64                  // entries not stored because history is off
-	sessions map[ClientID][]string   // a session's conversation keys, dropped when it leaves
-	mail     map[string]*mailbox     // messages waiting for offline accounts (historyoffline.go)
+	lastOrd uint64
+	kept    bool                    // history outlives the process: a store keeps it (on every node of a cluster)
+	store   HistoryStore            // this node's store; nil in a replica of a log, whose world may still be kept
+	private map[string]*historyRing // conversation rings by key
+	stored  map[string]uint64       // target key → highest ord handed to the store
+	// storedMsg is stored for messages (KindMessage) alone, where it is
+	// known: no message above it was handed to the store. A target not
+	// in it has stored as its bound (msgBound).
+	storedMsg map[string]uint64
+	pending   []HistoryRow          // for the store at the next flush
+	dropped   uint64                // entries not stored because history is off
+	sessions  map[ClientID][]string // a session's conversation keys, dropped when it leaves
+	mail      map[string]*mailbox   // messages waiting for offline accounts (historyoffline.go)
 
 	markers        map[string]map[string]time.Time   // read markers by account (readmarker.go)
 	sessionMarkers map[ClientID]map[string]time.Time // and by session, without an account
@@ -224,6 +228,32 @@ func (w *World) SetHistoryFloor(ord uint64, stored map[string]uint64) {
 	if stored != nil {
 		w.history.stored = stored
 	}
+}
+
+// SetHistoryMessageTops tells the world, for targets with rows in its
+// store, the ord of the newest message there (0 for none), so that
+// memory can answer a messages-only read above it (msgFloor). Call it
+// before Run, after SetHistoryFloor.
+func (w *World) SetHistoryMessageTops(tops map[string]uint64) {
+	if tops != nil {
+		w.history.storedMsg = tops
+	}
+}
+
+// msgBound is the ord above which the store holds no message of key.
+func (h *historyState) msgBound(key string) uint64 {
+	if top, ok := h.storedMsg[key]; ok {
+		return min(top, h.stored[key])
+	}
+	return h.stored[key]
+}
+
+// newStoredRing makes the ring of a stored target key, which knows
+// where the store's entries and its messages end.
+func (h *historyState) newStoredRing(capacity int, key string, memoryOnly bool) *historyRing {
+	r := newHistoryRing(capacity, h.stored[key], memoryOnly)
+	r.msgFloor = min(r.floor, h.msgBound(key))
+	return r
 }
 
 // nextOrd hands out the ord of an entry recorded now.

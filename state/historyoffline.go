@@ -131,6 +131,9 @@ func (w *World) keepOffline(from *Client, acct *Account, e *HistoryEntry) Offlin
 		w.history.stored = map[string]uint64{}
 	}
 	w.history.stored[msg.Target] = max(w.history.stored[msg.Target], e.Ord)
+	if top, ok := w.history.storedMsg[msg.Target]; ok {
+		w.history.storedMsg[msg.Target] = max(top, e.Ord)
+	}
 	return msg
 }
 

@@ -43,7 +43,7 @@ func (w *World) channelRing(ch *Channel) *historyRing {
 		if !w.historyOn() {
 			ch.history = newHistoryRing(min(w.Config.History.ChannelLength, RecentWithoutHistory), 0, true)
 		} else {
-			ch.history = newHistoryRing(w.Config.History.ChannelLength, w.history.stored[ch.folded], !w.history.kept)
+			ch.history = w.history.newStoredRing(w.Config.History.ChannelLength, ch.folded, !w.history.kept)
 		}
 	}
 	return ch.history
@@ -84,6 +84,22 @@ func (h *historyState) noteStored(key string, r *historyRing) {
 		}
 		h.stored[key] = top
 	}
+	if h.stored[key] == 0 {
+		return // nothing stored: no bound to keep
+	}
+	// The ring began at msgBound(key) and saw everything since (what
+	// went to the store past it raised its floors: forget).
+	msgTop := r.msgFloor
+	if e := r.last(KindMessage); e != nil {
+		msgTop = max(msgTop, e.Ord)
+	}
+	if h.storedMsg == nil {
+		h.storedMsg = map[string]uint64{}
+	}
+	if old, ok := h.storedMsg[key]; ok {
+		msgTop = max(msgTop, old)
+	}
+	h.storedMsg[key] = msgTop
 }
 
 // recordChannel keeps e in ch's history.
@@ -172,7 +188,7 @@ func (w *World) recordConversation(owner *Client, key string, e *HistoryEntry) {
 		if h.private == nil {
 			h.private = map[string]*historyRing{}
 		}
-		r = newHistoryRing(w.Config.History.PrivateLength, h.stored[key], !persisted || !h.kept)
+		r = h.newStoredRing(w.Config.History.PrivateLength, key, !persisted || !h.kept)
 		h.private[key] = r
 		if !persisted {
 			if h.sessions == nil {

@@ -6,16 +6,24 @@ package state
 // entry ever, or memory is all there is when memoryOnly). Older entries
 // are in the store, unless the target is memory-only (a conversation of a
 // session without an account), where they are gone.
+//
+// msgFloor is floor for messages alone (never above floor): every
+// message (KindMessage) of the target with an ord above it is in the
+// ring. A channel of joins and parts that comes and goes (churn) has a
+// floor as new as its last PART but no message since long ago, and a
+// replay on join (messages only) is answered from memory instead of by
+// the store.
 type historyRing struct {
 	items      []*HistoryEntry // grows to capacity as entries come, then wraps
 	capacity   int
 	start, n   int
 	floor      uint64
+	msgFloor   uint64
 	memoryOnly bool
 }
 
 func newHistoryRing(capacity int, floor uint64, memoryOnly bool) *historyRing {
-	return &historyRing{capacity: max(capacity, 1), floor: floor, memoryOnly: memoryOnly}
+	return &historyRing{capacity: max(capacity, 1), floor: floor, msgFloor: floor, memoryOnly: memoryOnly}
 }
 
 // push appends e, the newest entry; a full ring forgets its oldest, above
@@ -29,7 +37,11 @@ func (r *historyRing) push(e *HistoryEntry) {
 		r.items = items
 	}
 	if r.n == len(r.items) {
-		r.floor = max(r.floor, r.items[r.start].Ord)
+		old := r.items[r.start]
+		r.floor = max(r.floor, old.Ord)
+		if old.Kind == KindMessage {
+			r.msgFloor = max(r.msgFloor, old.Ord)
+		}
 		r.items[r.start] = e
 		r.start = (r.start + 1) % len(r.items)
 		return
@@ -43,7 +55,18 @@ func (r *historyRing) at(i int) *HistoryEntry { return r.items[(r.start+i)%len(r
 
 // forget tells the ring that entries up to ord exist that it does not
 // hold (written to the store directly): above ord it still knows all.
-func (r *historyRing) forget(ord uint64) { r.floor = max(r.floor, ord) }
+func (r *historyRing) forget(ord uint64) {
+	r.floor = max(r.floor, ord)
+	r.msgFloor = max(r.msgFloor, ord)
+}
+
+// floorFor is the floor that holds for rg's kinds.
+func (r *historyRing) floorFor(rg HistoryRange) uint64 {
+	if rg.MaxKind == KindMessage {
+		return r.msgFloor
+	}
+	return r.floor
+}
 
 // resize changes the capacity (REHASH), keeping the newest entries.
 func (r *historyRing) resize(capacity int) {
@@ -58,6 +81,7 @@ func (r *historyRing) resize(capacity int) {
 	}
 	if keep < r.n {
 		r.floor = max(r.floor, r.at(r.n-keep-1).Ord)
+		r.msgFloor = max(r.msgFloor, r.at(r.n-keep-1).Ord)
 	}
 	r.items, r.capacity, r.start, r.n = items, capacity, 0, keep
 }
@@ -65,10 +89,11 @@ func (r *historyRing) resize(capacity int) {
 // query answers rg from memory. exact says whether the answer is the
 // whole truth; when it is not, the store must be asked.
 func (r *historyRing) query(rg HistoryRange) (out []*HistoryEntry, exact bool) {
-	whole := r == nil || r.floor == 0 || r.memoryOnly
 	if r == nil {
 		return nil, true
 	}
+	floor := r.floorFor(rg)
+	whole := floor == 0 || r.memoryOnly
 	if rg.FromEnd {
 		lowest := uint64(0)
 		for i := r.n - 1; i >= 0 && len(out) < rg.Limit; i-- {
@@ -93,10 +118,10 @@ func (r *historyRing) query(rg HistoryRange) (out []*HistoryEntry, exact bool) {
 		switch {
 		case whole:
 			return out, true
-		case len(out) == rg.Limit && lowest > r.floor:
+		case len(out) == rg.Limit && lowest > floor:
 			return out, true
 		default:
-			return out, rg.Lo >= r.floor
+			return out, rg.Lo >= floor
 		}
 	}
 	for i := 0; i < r.n && len(out) < rg.Limit; i++ {
@@ -111,7 +136,7 @@ func (r *historyRing) query(rg HistoryRange) (out []*HistoryEntry, exact bool) {
 			out = append(out, e)
 		}
 	}
-	return out, whole || rg.Lo >= r.floor
+	return out, whole || rg.Lo >= floor
 }
 
 // last returns the newest entry of kind <= maxKind, or nil.
@@ -129,10 +154,13 @@ func (r *historyRing) last(maxKind HistoryKind) *HistoryEntry {
 
 // snapRing is a ring as a snapshot keeps it: its entries, oldest first.
 type snapRing struct {
-	Entries    []*HistoryEntry `json:"entries,omitempty"`
-	Capacity   int             `json:"capacity"`
-	Floor      uint64          `json:"floor,omitempty"`
-	MemoryOnly bool            `json:"memory_only,omitempty"`
+	Entries  []*HistoryEntry `json:"entries,omitempty"`
+	Capacity int             `json:"capacity"`
+	Floor    uint64          `json:"floor,omitempty"`
+	// MsgBelow is how far msgFloor is below Floor (0, msgFloor = Floor,
+	// in a snapshot made before there was one).
+	MsgBelow   uint64 `json:"msg_below,omitempty"`
+	MemoryOnly bool   `json:"memory_only,omitempty"`
 }
 
 // snapshot is r as data (nil for no ring).
@@ -140,7 +168,7 @@ func (r *historyRing) snapshot() *snapRing {
 	if r == nil {
 		return nil
 	}
-	s := &snapRing{Capacity: r.capacity, Floor: r.floor, MemoryOnly: r.memoryOnly}
+	s := &snapRing{Capacity: r.capacity, Floor: r.floor, MsgBelow: r.floor - r.msgFloor, MemoryOnly: r.memoryOnly}
 	for i := 0; i < r.n; i++ {
 		s.Entries = append(s.Entries, r.at(i))
 	}
@@ -157,6 +185,7 @@ func (s *snapRing) ring() *historyRing {
 		r.push(e)
 	}
 	r.floor = s.Floor
+	r.msgFloor = s.Floor - min(s.MsgBelow, s.Floor)
 	return r
 }
 

@@ -175,3 +175,38 @@ func TestHistoryRingRemove(t *testing.T) {
 		t.Fatalf("emptied ring still holds %v", ordsOf(got))
 	}
 }
+
+// A ring's message floor rises only with the messages it forgets: a
+// channel of joins and parts answers a messages-only range (replay on
+// join) from memory, while a range with events still goes to the store.
+func TestHistoryRingMessageFloor(t *testing.T) {
+	r := newHistoryRing(2, 0, false)
+	r.push(&HistoryEntry{Ord: 5, Kind: KindMessage})
+	for _, o := range []uint64{10, 20, 30} {
+		r.push(&HistoryEntry{Ord: o, Kind: KindEvent})
+	}
+	// Forgotten: 5 (a message) and 10 (a join).
+	msgs := HistoryRange{Lo: 6, Hi: ^uint64(0), Limit: 10, FromEnd: true, MaxKind: KindMessage}
+	if got, exact := r.query(msgs); !exact || len(got) != 0 {
+		t.Fatalf("messages above 6: %v exact=%v, want none from memory", ordsOf(got), exact)
+	}
+	low := msgs
+	low.Lo = 4
+	if got, exact := r.query(low); exact {
+		t.Fatalf("messages above 4 (5 was forgotten) claim to be exact: %v", ordsOf(got))
+	}
+	events := msgs
+	events.MaxKind = KindEvent
+	if got, exact := r.query(events); exact {
+		t.Fatalf("events above 6 (10 was forgotten) claim to be exact: %v", ordsOf(got))
+	}
+	// A snapshot keeps both floors; forget raises both.
+	back := r.snapshot().ring()
+	if got, exact := back.query(msgs); !exact || len(got) != 0 || back.floor != 10 || back.msgFloor != 5 {
+		t.Fatalf("restored ring: %v exact=%v floors %d/%d", ordsOf(got), exact, back.floor, back.msgFloor)
+	}
+	back.forget(25)
+	if got, exact := back.query(msgs); exact {
+		t.Fatalf("after forget(25), messages above 6 claim to be exact: %v", ordsOf(got))
+	}
+}

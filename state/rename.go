@@ -169,8 +169,14 @@ func (w *World) renameHistory(ch *Channel, oldKey, newKey string) {
 		ch.history.forget(newTop)
 	}
 	if oldTop > 0 {
+		msgTop := max(h.msgBound(oldKey), h.msgBound(newKey))
 		delete(h.stored, oldKey)
+		delete(h.storedMsg, oldKey)
 		h.stored[newKey] = max(oldTop, newTop)
+		if h.storedMsg == nil {
+			h.storedMsg = map[string]uint64{}
+		}
+		h.storedMsg[newKey] = msgTop
 	}
 }
 

@@ -131,6 +131,7 @@ type snapHistory struct {
 	Kept           bool                              `json:"kept,omitempty"`
 	Private        map[string]*snapRing              `json:"private,omitempty"`
 	Stored         map[string]uint64                 `json:"stored,omitempty"`
+	StoredMsg      map[string]uint64                 `json:"stored_msg,omitempty"`
 	Sessions       map[ClientID][]string             `json:"sessions,omitempty"`
 	Mail           map[string]snapMailbox            `json:"mail,omitempty"`
 	Markers        map[string]map[string]time.Time   `json:"markers,omitempty"`
@@ -191,7 +192,7 @@ func (w *World) TakeSnapshot() ([]byte, error) {
 		Klines: w.allKlines(),
 		Nodes:  w.sortedNodes(),
 		History: snapHistory{
-			LastOrd: w.history.lastOrd, Kept: w.history.kept, Stored: w.history.stored, Sessions: w.history.sessions,
+			LastOrd: w.history.lastOrd, Kept: w.history.kept, Stored: w.history.stored, StoredMsg: w.history.storedMsg, Sessions: w.history.sessions,
 			Markers: w.history.markers, SessionMarkers: w.history.sessionMarkers,
 		},
 	}
@@ -408,7 +409,7 @@ func (w *World) RestoreSnapshot(data []byte) (uint64, error) {
 	store := w.history.store
 	w.history = historyState{
 		lastOrd: s.History.LastOrd, kept: s.History.Kept, store: store,
-		stored: s.History.Stored, sessions: s.History.Sessions,
+		stored: s.History.Stored, storedMsg: s.History.StoredMsg, sessions: s.History.Sessions,
 		markers: s.History.Markers, sessionMarkers: s.History.SessionMarkers,
 	}
 	w.history.indexMarkers()

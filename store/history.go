@@ -407,3 +407,24 @@ func (s *Store) ReadMarkers() (map[string]map[string]time.Time, error) {
 	}
 	return out, rows.Err()
 }
+
+// HistoryMessageTops is, for each target that has rows, the ord of its
+// newest PRIVMSG or NOTICE, 0 for none (state.World.SetHistoryMessageTops):
+// last_msg is never below it.
+func (s *Store) HistoryMessageTops() (map[string]uint64, error) {
+	rows, err := s.db.Query(`SELECT target, last_msg FROM history_targets`)
+	if err != nil {
+		return nil, fmt.Errorf("store: history message tops: %w", err)
+	}
+	defer rows.Close()
+	tops := map[string]uint64{}
+	for rows.Next() {
+		var target string
+		var last int64
+		if err := rows.Scan(&target, &last); err != nil {
+			return nil, fmt.Errorf("store: history message tops: %w", err)
+		}
+		tops[target] = uint64(last)
+	}
+	return tops, rows.Err()
+}
