@@ -136,8 +136,12 @@ type HistoryStore interface {
 	// RenameTarget moves the rows of the channel key old with ords up to
 	// upto (every row handed over so far: the caller appended them
 	// first) to the key new (a channel rename). Reads made after it
-	// returns see them under new.
-	RenameTarget(old, new string, upto uint64)
+	// returns see them under new. withWrite says that the caller submits
+	// a RenameChannelWrite of old to new to this same store (as a Store)
+	// right after: the committed rows then move in that write's
+	// transaction, so that no crash leaves a group's record and its
+	// history under different names.
+	RenameTarget(old, new string, upto uint64, withWrite bool)
 }
 
 // Keys of history targets. A channel's history is under its folded name.

@@ -21,8 +21,8 @@ import (
 // RenameChannelWrite moves what the store keeps under a channel's name to
 // its new name: a registered group's record (whose display name also
 // changes when only the case does) and the accounts' read markers. The
-// history rows move with HistoryStore.RenameTarget, in order with the
-// history writes.
+// history rows move with HistoryStore.RenameTarget (withWrite): a store
+// that gets this write moves them in its transaction.
 type RenameChannelWrite struct {
 	Old  string // folded
 	New  string // folded (the same as Old for a change of case)
@@ -55,8 +55,8 @@ func (w *World) RenameChannel(ch *Channel, by *Client, newName, reason string) (
 		ch.Name, ch.folded = newName, newKey
 		w.channels[newKey] = ch
 		w.chanIndex.ReplaceOrInsert(ch)
-		w.renameHistory(ch, oldKey, newKey)
 		accountMarkers = w.renameMarkers(oldKey, newKey)
+		w.renameHistory(ch, oldKey, newKey, ch.Reg != nil || accountMarkers)
 	}
 	// Whether to write depends on the world alone (never on whether this
 	// node has a store), so that a replay of the log waits for the same
@@ -151,15 +151,17 @@ func (w *World) sendOwnLine(c *Client, line []byte, stamp string) {
 // ring is ch's and moves with it. The rows recorded so far are handed to
 // the store first, so that the store moves every row of the old name it
 // was given and none of a channel that takes the old name afterwards
-// (those have larger ords).
-func (w *World) renameHistory(ch *Channel, oldKey, newKey string) {
+// (those have larger ords). written says that a RenameChannelWrite
+// follows (Persist): when it goes to the history store, the store moves
+// the rows in its transaction.
+func (w *World) renameHistory(ch *Channel, oldKey, newKey string, written bool) {
 	h := &w.history
 	if !h.kept {
 		return
 	}
 	w.flushHistory()
 	if h.store != nil {
-		h.store.RenameTarget(oldKey, newKey, h.lastOrd)
+		h.store.RenameTarget(oldKey, newKey, h.lastOrd, written && w.persistsTo(h.store))
 	}
 	oldTop, newTop := h.stored[oldKey], h.stored[newKey]
 	if newTop > 0 && ch.history != nil {
@@ -253,4 +255,13 @@ func InChannel(entries []*HistoryEntry, name string) []*HistoryEntry {
 		return entries
 	}
 	return out
+}
+
+// persistsTo reports whether Persist submits writes to hs: hs is also the
+// world's Store (the one store chatd uses for both) and this world
+// submits (a Replica does not: the recorded server's store answered).
+// Both hold a *store.Store in chatd, so the comparison cannot panic.
+func (w *World) persistsTo(hs HistoryStore) bool {
+	s, ok := hs.(Store)
+	return ok && w.store != nil && w.mode != Replica && s == w.store
 }

@@ -42,7 +42,7 @@ type historyQueue struct {
 	mu       sync.Mutex
 	pending  []state.HistoryRow // waiting for the next commit
 	inflight []state.HistoryRow // being committed
-	renames  []pendingRename    // channel renames for the next commit (rename.go)
+	renames  []pendingRename    // channel renames not applied yet (rename.go)
 	applying []pendingRename    // those the commit under way applies
 	dropped  uint64
 	wake     chan struct{} // a token when rows arrived
@@ -74,29 +74,19 @@ func (q *historyQueue) queued() int {
 	return len(q.pending)
 }
 
-// commitHistory writes the queued rows in one transaction.
+// commitHistory writes the queued rows in one transaction (those a
+// rename's write holds back excepted: take).
 func (s *Store) commitHistory() {
-	q := &s.hist
-	q.mu.Lock()
-	rows := q.pending
-	q.pending, q.inflight = nil, rows
-	renames := q.renames
-	q.renames, q.applying = nil, renames
-	dropped := q.dropped
-	q.dropped = 0
-	q.mu.Unlock()
+	rows, renames, dropped := s.hist.take(nil)
 	if dropped > 0 {
 		s.log.Error("history rows dropped: the disk does not keep up", "rows", dropped)
 	}
-	if len(rows) == 0 && len(renames) == 0 {
-		return
+	if len(rows) > 0 || len(renames) > 0 {
+		if err := s.writeHistory(rows, renames); err != nil {
+			s.log.Error("history not saved", "rows", len(rows), "renames", len(renames), "err", err)
+		}
 	}
-	if err := s.writeHistory(rows, renames); err != nil {
-		s.log.Error("history not saved", "rows", len(rows), "renames", len(renames), "err", err)
-	}
-	q.mu.Lock()
-	q.inflight, q.applying = nil, nil
-	q.mu.Unlock()
+	s.hist.done()
 }
 
 // targetTotals sums what one commit adds to each target.
@@ -108,6 +98,22 @@ type targetTotals struct {
 // writeHistory moves the rows of renamed channels (renames), then writes
 // rows, in one transaction.
 func (s *Store) writeHistory(rows []state.HistoryRow, renames []pendingRename) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("store: history: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.writeHistoryTx(tx, rows, renames); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: history: commit: %w", err)
+	}
+	return nil
+}
+
+// writeHistoryTx is writeHistory's work inside tx.
+func (s *Store) writeHistoryTx(tx *sql.Tx, rows []state.HistoryRow, renames []pendingRename) error {
 	// One chunk per target: its entries of this commit, in order.
 	type chunk struct {
 		target      string
@@ -149,11 +155,6 @@ func (s *Store) writeHistory(rows []state.HistoryRow, renames []pendingRename) e
 		}
 		maxOrd = max(maxOrd, e.Ord)
 	}
-	tx, err := s.db.Begin()
-	if err != nil {
-		return fmt.Errorf("store: history: begin: %w", err)
-	}
-	defer tx.Rollback()
 	if err := moveRenamed(tx, renames); err != nil {
 		return err
 	}
@@ -170,13 +171,7 @@ func (s *Store) writeHistory(rows []state.HistoryRow, renames []pendingRename) e
 	if err := addTargetTotals(tx, totals); err != nil {
 		return err
 	}
-	if err := raiseOrdMark(tx, maxOrd); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: history: commit: %w", err)
-	}
-	return nil
+	return raiseOrdMark(tx, maxOrd)
 }
 
 // maxChunkEntries bounds a chunk, so that reading a few entries never

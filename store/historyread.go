@@ -98,11 +98,17 @@ func (q *historyQueue) rowsOf(targets []string) (rows map[string][]*state.Histor
 			sources[t] = sourcesLocked(renames, t)
 		}
 	}
-	for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
+	// Rows being committed have the keys the renames of their commit
+	// give them; queued rows, those they were recorded under.
+	for i, list := range [][]state.HistoryRow{q.inflight, q.pending} {
+		later := renames
+		if i == 0 {
+			later = q.renames
+		}
 		for _, r := range list {
 			key := r.Target
-			if len(renames) > 0 {
-				key = finalKey(renames, key, r.Entry.Ord)
+			if len(later) > 0 {
+				key = finalKey(later, key, r.Entry.Ord)
 			}
 			if _, ok := sources[key]; ok {
 				rows[key] = append(rows[key], r.Entry)
@@ -253,13 +259,17 @@ func (s *Store) QueryTargets(channels []string, prefix string, lo, hi uint64, do
 				wanted[src.key] = true
 			}
 		}
-		for _, list := range [][]state.HistoryRow{q.inflight, q.pending} {
+		for i, list := range [][]state.HistoryRow{q.inflight, q.pending} {
+			later := renames // as in rowsOf
+			if i == 0 {
+				later = q.renames
+			}
 			for _, r := range list {
 				if r.Entry.Kind != state.KindMessage {
 					continue
 				}
 				if wanted[r.Target] {
-					add(finalKey(renames, r.Target, r.Entry.Ord), r.Entry.Ord)
+					add(finalKey(later, r.Target, r.Entry.Ord), r.Entry.Ord)
 				} else if prefix != "" && len(r.Target) > len(prefix) && r.Target[:len(prefix)] == prefix {
 					add(r.Target, r.Entry.Ord)
 				}

@@ -11,9 +11,9 @@ import (
 // chunk is written again without it, or goes when it held nothing else)
 // and the list of messages waiting for an offline account.
 
-// redactHistory applies a state.RedactHistory inside tx. Run commits the
-// history rows it has queued before a batch holding one (commitBefore),
-// so the message's row is in the database by then.
+// redactHistory applies a state.RedactHistory inside tx. Store.commit writes
+// the history rows queued first, in the same transaction, so the
+// message's row is in the database by then.
 func redactHistory(tx *sql.Tx, wr state.RedactHistory) error {
 	for _, target := range wr.Targets {
 		if err := redactInTarget(tx, target, wr.Ord); err != nil {
@@ -93,16 +93,12 @@ func redactInTarget(tx *sql.Tx, target string, ord uint64) error {
 	return nil
 }
 
-// hasRedaction reports whether a batch of writes deletes history.
-func hasRedaction(batch []request) bool {
-	for _, r := range batch {
-		wr := r.wr
-		if p, ok := wr.(state.Projected); ok {
-			wr = p.Write
-		}
-		if _, ok := wr.(state.RedactHistory); ok {
-			return true
-		}
+// isRedaction reports whether wr (directly or projected) deletes
+// history.
+func isRedaction(wr state.Write) bool {
+	if p, ok := wr.(state.Projected); ok {
+		wr = p.Write
 	}
-	return false
+	_, ok := wr.(state.RedactHistory)
+	return ok
 }

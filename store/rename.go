@@ -21,34 +21,167 @@ import (
 //
 // The move happens in order with the history writes. RenameTarget, called
 // by the state goroutine right after it handed over every row recorded so
-// far, renames the rows still queued at once and notes the rename; the
-// next history commit moves the committed rows (those with ords up to
-// the rename's, so never the rows of a channel that took the old name
-// since) in its transaction, before it adds its own. Until then reads of
-// the new name also read the old one, up to that ord.
+// far, notes the rename; a later commit moves the committed rows (those
+// with ords up to the rename's, so never the rows of a channel that took
+// the old name since) in its transaction, before it adds the queued rows,
+// which take the keys its renames give them (take). Until then reads of
+// the new name also read the old one, up to that ord, and queued rows
+// count where they will be (finalKey).
+//
+// Which commit: a rename that the world also writes to the store (a
+// registered group's record, accounts' read markers: a
+// state.RenameChannelWrite submitted right after it) is held for that
+// write, whose transaction moves the rows and adds those queued, so that
+// no crash leaves a group's record under one name and its history under
+// the other (after a restart whoever made a channel of the old name would
+// read the group's history). Meanwhile history commits apply the renames
+// before it and add only the rows recorded before it (the group's rows
+// under their old name, moved later with the record). A rename with
+// nothing else to write moves in the next history commit. A held rename
+// whose write cannot be queued is released to the history commits; one
+// whose write fails moves anyway (the history follows the name the
+// running server uses, as the world does); at Close every rename is
+// applied.
 
 // pendingRename is a rename whose committed rows have not moved yet.
 type pendingRename struct {
 	old, new string
 	upto     uint64
+	held     bool // moves in its RenameChannelWrite's transaction
 }
 
 // RenameTarget moves the rows of old up to upto to new
-// (state.HistoryStore). Called from the state goroutine; it never blocks.
-func (s *Store) RenameTarget(old, new string, upto uint64) {
+// (state.HistoryStore); withWrite says that a RenameChannelWrite of old to
+// new is submitted next, whose transaction moves the committed rows.
+// Called from the state goroutine; it never blocks.
+func (s *Store) RenameTarget(old, new string, upto uint64, withWrite bool) {
 	q := &s.hist
 	q.mu.Lock()
-	for i := range q.pending {
-		if r := &q.pending[i]; r.Target == old && r.Entry.Ord <= upto {
-			r.Target = new
+	q.renames = append(q.renames, pendingRename{old: old, new: new, upto: upto, held: withWrite})
+	q.mu.Unlock()
+	q.poke()
+}
+
+// renameOf is the channel rename wr makes (directly or projected), if
+// it moves a channel's key (not a change of case only).
+func renameOf(wr state.Write) (state.RenameChannelWrite, bool) {
+	if p, ok := wr.(state.Projected); ok {
+		wr = p.Write
+	}
+	r, ok := wr.(state.RenameChannelWrite)
+	return r, ok && r.Old != r.New
+}
+
+// release hands the newest held rename of old to new to the history
+// commits: its write could not be queued.
+func (q *historyQueue) release(old, new string) {
+	q.mu.Lock()
+	for i := len(q.renames) - 1; i >= 0; i-- {
+		if r := &q.renames[i]; r.held && r.old == old && r.new == new {
+			r.held = false
+			break
 		}
 	}
-	q.renames = append(q.renames, pendingRename{old: old, new: new, upto: upto})
 	q.mu.Unlock()
+	q.poke()
+}
+
+// releaseAll hands every held rename to the history commits (Close: no
+// write is coming any more).
+func (q *historyQueue) releaseAll() {
+	q.mu.Lock()
+	for i := range q.renames {
+		q.renames[i].held = false
+	}
+	q.mu.Unlock()
+}
+
+// poke has Run look at the queue (and arm the history flush).
+func (q *historyQueue) poke() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
+}
+
+// take hands a commit the history it writes: the renames it applies
+// and the rows it adds (with the keys those renames give them), which
+// wait in q.applying and q.inflight (reads still see them as not
+// committed) until done. The renames are those queued before the first
+// held one whose write is not in batch (the writes the commit applies
+// with them), the rows those recorded before it: the rows of a renamed
+// group under its new name never commit before its record moves.
+// Called on Run's goroutine, with no other commit under way.
+func (q *historyQueue) take(batch []request) (rows []state.HistoryRow, renames []pendingRename, dropped uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0 // the renames claimed by a write of batch, and those before
+	for _, r := range batch {
+		wr, ok := renameOf(r.wr)
+		if !ok {
+			continue
+		}
+		for j := n; j < len(q.renames); j++ {
+			if p := q.renames[j]; p.held && p.old == wr.Old && p.new == wr.New {
+				n = j + 1
+				break
+			}
+		}
+	}
+	for n < len(q.renames) && !q.renames[n].held {
+		n++
+	}
+	rows = q.pending
+	if n < len(q.renames) {
+		// A rename waits for its write: the rows recorded after it wait too.
+		cut := q.renames[n].upto
+		all := q.pending
+		rows, q.pending = nil, nil
+		for _, r := range all {
+			if r.Entry.Ord <= cut {
+				rows = append(rows, r)
+			} else {
+				q.pending = append(q.pending, r)
+			}
+		}
+	} else {
+		q.pending = nil
+	}
+	renames = q.renames[:n:n]
+	if n > 0 {
+		for i := range rows {
+			rows[i].Target = finalKey(renames, rows[i].Target, rows[i].Entry.Ord)
+		}
+	}
+	q.renames, q.applying, q.inflight = append([]pendingRename(nil), q.renames[n:]...), renames, rows
+	dropped, q.dropped = q.dropped, 0
+	return rows, renames, dropped
+}
+
+// done ends what take began: the rows and renames taken are committed
+// (or lost with a commit that failed). A commit held back for a rename
+// may go now.
+func (q *historyQueue) done() {
+	q.mu.Lock()
+	q.inflight, q.applying = nil, nil
+	waiting := len(q.renames) > 0 || len(q.pending) > 0
+	q.mu.Unlock()
+	if waiting {
+		q.poke()
+	}
+}
+
+// batchTakesHistory reports whether a batch of writes commits the
+// history queued before it in its own transaction: it deletes history
+// (the rows must be there), or renames a channel (its record and its
+// rows move together).
+func batchTakesHistory(batch []request) bool {
+	for _, r := range batch {
+		if _, ok := renameOf(r.wr); ok || isRedaction(r.wr) {
+			return true
+		}
+	}
+	return false
 }
 
 // The renames not yet applied to the committed rows, in the order they

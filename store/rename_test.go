@@ -43,7 +43,7 @@ func TestRenameTargetMovesHistory(t *testing.T) {
 	// Queued: one more line of #old; then the rename; then a channel that
 	// took the name #old speaks.
 	s.AppendHistory([]state.HistoryRow{{Target: "#old", Entry: chanEntry(3000, "#old", "old three")}})
-	s.RenameTarget("#old", "#new", state.TimeOrd(time.UnixMilli(3000)))
+	s.RenameTarget("#old", "#new", state.TimeOrd(time.UnixMilli(3000)), false)
 	s.AppendHistory([]state.HistoryRow{{Target: "#old", Entry: chanEntry(4000, "#old", "another old")}})
 
 	all := func(target string, kind state.HistoryKind) state.HistoryRange {
@@ -118,9 +118,9 @@ func TestRenameTargetTwiceBeforeCommit(t *testing.T) {
 	s.AppendHistory([]state.HistoryRow{{Target: "#a", Entry: chanEntry(1000, "#a", "one")}})
 	s.commitHistory()
 	s.AppendHistory([]state.HistoryRow{{Target: "#a", Entry: chanEntry(2000, "#a", "two")}})
-	s.RenameTarget("#a", "#b", state.TimeOrd(time.UnixMilli(2000)))
+	s.RenameTarget("#a", "#b", state.TimeOrd(time.UnixMilli(2000)), false)
 	s.AppendHistory([]state.HistoryRow{{Target: "#b", Entry: chanEntry(3000, "#b", "three")}})
-	s.RenameTarget("#b", "#c", state.TimeOrd(time.UnixMilli(3000)))
+	s.RenameTarget("#b", "#c", state.TimeOrd(time.UnixMilli(3000)), false)
 	rg := func(target string) state.HistoryRange {
 		return state.HistoryRange{Target: target, Hi: ^uint64(0), Limit: 10, MaxKind: state.KindEvent}
 	}

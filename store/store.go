@@ -109,6 +109,9 @@ func (s *Store) Submit(wr state.Write, done func(error)) bool {
 	case s.queue <- request{wr: wr, done: done, at: time.Now()}:
 		return true
 	default:
+		if r, ok := renameOf(wr); ok {
+			s.hist.release(r.Old, r.New) // no transaction will move its rows
+		}
 		return false
 	}
 }
@@ -145,7 +148,10 @@ func (s *Store) Run() {
 			purge.Reset(s.purgeStep())
 		case req, ok := <-s.queue:
 			if !ok {
-				s.commitHistory() // everything handed over before Close
+				// Everything handed over before Close; no write is
+				// coming for a rename still held.
+				s.hist.releaseAll()
+				s.commitHistory()
 				return
 			}
 			batch = append(batch[:0], req)
@@ -161,12 +167,7 @@ func (s *Store) Run() {
 					break more
 				}
 			}
-			if hasRedaction(batch) {
-				// A deletion must find the rows handed over before it.
-				s.commitHistory()
-				flushHistory = nil
-			}
-			s.commit(batch)
+			s.commit(batch) // with the history first if it must (commit)
 			clear(batch)
 		case <-poll:
 			s.pollExternal()
@@ -178,12 +179,38 @@ func (s *Store) Run() {
 // cannot commit (a full disk, an I/O error: SQLite may have rolled it back
 // already), each write is tried again alone, so that each gets its own
 // answer and those that fit are kept.
+//
+// A batch holding a deletion of history, or a channel rename's write
+// whose history move waits for it (a held rename), first writes the
+// history handed over so far in the same transaction: the deletion finds
+// the rows handed over before it, and the group's record, its history
+// rows and the rows recorded under its new name commit together.
 func (s *Store) commit(batch []request) {
 	errs := make([]error, len(batch))
-	if err := s.commitTogether(batch, errs); err != nil && len(batch) > 1 {
-		for i := range batch {
-			s.commitTogether(batch[i:i+1], errs[i:i+1])
+	var hist []state.HistoryRow
+	var renames []pendingRename
+	withHistory := batchTakesHistory(batch)
+	if withHistory {
+		var dropped uint64
+		hist, renames, dropped = s.hist.take(batch)
+		if dropped > 0 {
+			s.log.Error("history rows dropped: the disk does not keep up", "rows", dropped)
 		}
+	}
+	if err := s.commitTogether(batch, errs, hist, renames, withHistory); err != nil && (len(batch) > 1 || withHistory) {
+		if withHistory {
+			// The history on its own then (the renames follow the
+			// world's names), and each write alone.
+			if err := s.writeHistory(hist, renames); err != nil {
+				s.log.Error("history not saved", "rows", len(hist), "renames", len(renames), "err", err)
+			}
+		}
+		for i := range batch {
+			s.commitTogether(batch[i:i+1], errs[i:i+1], nil, nil, false)
+		}
+	}
+	if withHistory {
+		s.hist.done()
 	}
 	// Our own commit moves data_version only for other connections; read
 	// it again so that it is not taken for another process's change.
@@ -201,18 +228,25 @@ func (s *Store) commit(batch []request) {
 	}
 }
 
-// commitTogether applies writes in one transaction, setting errs[i] for
-// each write refused; it returns the error that stopped the transaction
-// from committing (then every errs[i] is set).
-func (s *Store) commitTogether(batch []request, errs []error) error {
+// commitTogether applies writes in one transaction, after the history
+// rows and renames if withHistory, setting errs[i] for each write
+// refused; it returns the error that stopped the transaction from
+// committing (then every errs[i] is set).
+func (s *Store) commitTogether(batch []request, errs []error, hist []state.HistoryRow, renames []pendingRename, withHistory bool) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		err = fmt.Errorf("store: begin: %w", err)
 	} else {
-		for i, r := range batch {
-			errs[i] = s.applyOne(tx, r.wr)
+		if withHistory {
+			err = s.writeHistoryTx(tx, hist, renames)
 		}
-		if err = tx.Commit(); err != nil {
+		if err == nil {
+			for i, r := range batch {
+				errs[i] = s.applyOne(tx, r.wr)
+			}
+			err = tx.Commit()
+		}
+		if err != nil {
 			tx.Rollback()
 			err = fmt.Errorf("store: commit: %w", err)
 		}
@@ -271,6 +305,7 @@ func (s *Store) Close(running bool) error {
 		if running {
 			<-s.done
 		} else {
+			s.hist.releaseAll()
 			s.commitHistory()
 		}
 		s.closeReads()
