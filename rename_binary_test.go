@@ -66,3 +66,67 @@ func TestBinaryRenamedGroupSurvivesRestart(t *testing.T) {
 		t.Errorf("#room's history after the restart: %q", got)
 	}
 }
+
+// A group renamed just before kill -9 keeps its record and its history
+// under the same name: the rename's write moves the rows in its own
+// transaction. The history is committed under the old name first (a
+// REDACT waits for that commit), and the kill comes once a write queued
+// after the rename's has committed (CS REGISTER answers then), well
+// within the history flush interval: before the rows moved with the
+// record, the group came back as #room with no history and whoever
+// joined #class read it.
+func TestBinaryRenameKill9KeepsHistoryWithGroup(t *testing.T) {
+	cfg := writeConfig(t, `[flood]`, `enabled = false`)
+	p := startChatd(t, "-config", cfg)
+	teacher := historyClient(t, p.addr, "teacher")
+	teacher.send("CAP REQ draft/message-redaction")
+	teacher.expect("ACK", func(l string) bool {
+		return strings.Contains(l, " ACK ") && strings.HasSuffix(l, "draft/message-redaction")
+	})
+	teacher.send("REGISTER * * password123")
+	teacher.expect("900", hasNumeric("900"))
+	teacher.send("JOIN #class")
+	teacher.expect("NAMES", hasNumeric("366"))
+	teacher.send("CS REGISTER #class")
+	teacher.expect("registered", func(l string) bool { return strings.Contains(l, "#class is now registered to teacher") })
+	var oops string
+	for i := range 5 {
+		text := fmt.Sprintf("before %d", i)
+		teacher.send("PRIVMSG #class :" + text)
+		l := teacher.expect("echo", func(l string) bool { return strings.HasSuffix(l, " PRIVMSG #class :"+text) })
+		if i == 4 {
+			oops = tagValue(l, "msgid")
+		}
+	}
+	teacher.send("REDACT #class " + oops)
+	teacher.expect("the REDACT's echo", func(l string) bool { return strings.HasSuffix(l, " REDACT #class "+oops) })
+	teacher.send("RENAME #class #room :a better name")
+	teacher.expect("the fallback JOIN", func(l string) bool { return strings.HasSuffix(l, " JOIN #room") })
+	teacher.send("PRIVMSG #room :after")
+	teacher.send("JOIN #other")
+	teacher.expect("NAMES", func(l string) bool { return field(l, 1) == "366" && field(l, 3) == "#other" })
+	teacher.send("CS REGISTER #other")
+	teacher.expect("registered", func(l string) bool { return strings.Contains(l, "#other is now registered to teacher") })
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+
+	p = startChatd(t, "-config", cfg)
+	s := historyClient(t, p.addr, "someone")
+	s.send("CS INFO #room")
+	s.expect("owner", func(l string) bool { return strings.Contains(l, "#room is registered to teacher") })
+	s.send("JOIN #class")
+	s.expect("NAMES", func(l string) bool { return field(l, 1) == "366" && field(l, 3) == "#class" })
+	if got := readHistory(s, "#class", 100); len(got) != 0 {
+		t.Errorf("a new #class reads the group's history after kill -9: %q", got)
+	}
+	owner := loginRaw(t, p.addr, "teacher", "teacher", "password123")
+	owner.send("CAP REQ :batch server-time draft/chathistory")
+	owner.send("JOIN #room")
+	owner.expect("NAMES", func(l string) bool { return field(l, 1) == "366" && field(l, 3) == "#room" })
+	got := strings.Join(readHistory(owner, "#room", 100), "|")
+	if !strings.HasPrefix(got, "before 0|before 1|before 2|before 3") || strings.Contains(got, "before 4") {
+		t.Errorf("#room's history after kill -9: %q", got)
+	}
+}
