@@ -123,8 +123,11 @@ func WorldDiff(a, b *Config) []string {
 // (REHASH on another node).
 func WithWorldKeys(local, world *Config) *Config {
 	out := *world
-	dst, src := reflect.ValueOf(&out).Elem(), reflect.ValueOf(local).Elem()
-	setNodeKeys("", dst, src)
+	walkKeys("", reflect.ValueOf(&out).Elem(), reflect.ValueOf(local).Elem(), func(key string, dst, src reflect.Value) {
+		if NodeKey(key) {
+			dst.Set(src)
+		}
+	})
 	return &out
 }
 
@@ -146,27 +149,6 @@ func walkKeys(prefix string, a, b reflect.Value, fn func(key string, x, y reflec
 			continue
 		}
 		fn(key, x, y)
-	}
-}
-
-// setNodeKeys copies the node's own keys from src into dst.
-func setNodeKeys(prefix string, dst, src reflect.Value) {
-	t := dst.Type()
-	for i := 0; i < t.NumField(); i++ {
-		key := t.Field(i).Tag.Get("toml")
-		if key == "" {
-			continue
-		}
-		if prefix != "" {
-			key = prefix + "." + key
-		}
-		d, s := dst.Field(i), src.Field(i)
-		switch {
-		case NodeKey(key):
-			d.Set(s)
-		case d.Kind() == reflect.Struct && d.Type() != reflect.TypeOf(Duration{}):
-			setNodeKeys(key, d, s)
-		}
 	}
 }
 
