@@ -131,49 +131,22 @@ func TestIrssiScript(t *testing.T) {
 }
 
 func TestWeechatScript(t *testing.T) {
-	weechat := needTool(t, "weechat-headless", "weechat-headless")
-	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/weechat/plugins/python.so"); err != nil && !pythonPluginAnywhere() {
-		if inCI() {
-			t.Fatal("WeeChat's python plugin is missing, and CI=true: .ci/run must install weechat-python and weechat-plugins")
-		}
-		t.Skip("WeeChat's python plugin is missing: `sudo apt-get install weechat-plugins weechat-python` to run this test (CI installs it)")
-	}
+	weechat := needWeechatPython(t)
 	p, bob := clientWorld(t)
 	dir := t.TempDir()
 	script, err := filepath.Abs(filepath.Join("clients", "chatd.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(weechat, "--dir", dir, "--stdout", "-r",
-		"/set logger.file.flush_delay 0;/set irc.server_default.anti_flood_prio_high 0;/python load "+script+
-			";/server add chatd "+strings.Replace(p.addr, ":", "/", 1)+" -notls -nicks=carol -username=carol -realname=Carol;/connect chatd")
-	out := newWatchedOutput()
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("weechat output:\n%s", out.String())
-		}
+	command := startWeechat(t, weechat, dir, []string{
+		"/set logger.file.flush_delay 0",
+		"/set irc.server_default.anti_flood_prio_high 0",
+		"/python load " + script,
+		"/server add chatd " + strings.Replace(p.addr, ":", "/", 1) + " -notls -nicks=carol -username=carol -realname=Carol",
+		"/connect chatd",
+	}, func() {
+		bob.expect("WeeChat's lobby JOIN", func(l string) bool { return strings.HasPrefix(l, ":carol!") && strings.HasSuffix(l, " JOIN #lobby") })
 	})
-	bob.expect("WeeChat's lobby JOIN", func(l string) bool { return strings.HasPrefix(l, ":carol!") && strings.HasSuffix(l, " JOIN #lobby") })
-	fifo := filepath.Join(dir, "weechat_fifo_"+strconv.Itoa(cmd.Process.Pid))
-	command := func(line string) {
-		t.Helper()
-		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatalf("WeeChat's FIFO: %v", err)
-		}
-		defer f.Close()
-		if _, err := f.WriteString("irc.server.chatd */" + line + "\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	logs := filepath.Join(dir, "logs")
 
 	// The script asked for znc.in/self-message, so the copy of a /pm is
@@ -199,6 +172,57 @@ func TestWeechatScript(t *testing.T) {
 
 // pythonPluginAnywhere looks for WeeChat's python plugin where other
 // architectures keep it.
+// needWeechatPython returns weechat-headless's path, skipping the test
+// (failing it under CI=true) when WeeChat or its python plugin is missing.
+func needWeechatPython(t *testing.T) string {
+	t.Helper()
+	weechat := needTool(t, "weechat-headless", "weechat-headless")
+	if !pythonPluginAnywhere() {
+		if inCI() {
+			t.Fatal("WeeChat's python plugin is missing, and CI=true: .ci/run must install weechat-python and weechat-plugins")
+		}
+		t.Skip("WeeChat's python plugin is missing: `sudo apt-get install weechat-plugins weechat-python` to run this test (CI installs it)")
+	}
+	return weechat
+}
+
+// startWeechat runs weechat-headless in dir with commands (run in order at
+// start), waits for connected (which must see WeeChat arrive), and
+// returns a function that types a command into WeeChat's FIFO for the
+// chatd server's buffer. WeeChat is killed when the test ends, its
+// output logged if the test failed.
+func startWeechat(t *testing.T, weechat, dir string, commands []string, connected func()) (command func(line string)) {
+	t.Helper()
+	cmd := exec.Command(weechat, "--dir", dir, "--stdout", "-r", strings.Join(commands, ";"))
+	out := newWatchedOutput()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("weechat output:\n%s", out.String())
+		}
+	})
+	connected()
+	fifo := filepath.Join(dir, "weechat_fifo_"+strconv.Itoa(cmd.Process.Pid))
+	return func(line string) {
+		t.Helper()
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatalf("WeeChat's FIFO: %v", err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString("irc.server.chatd */" + line + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func pythonPluginAnywhere() bool {
 	matches, _ := filepath.Glob("/usr/lib/*/weechat/plugins/python.so")
 	return len(matches) > 0

@@ -2,9 +2,7 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,13 +42,7 @@ weechat.hook_command("chatddump", "", "<file>", "", "", "dump", "")
 //     says at once when the nick connects and quits; with ISON it would
 //     only notice at its next check, a minute later.
 func TestWeechatWhoxAndMonitor(t *testing.T) {
-	weechat := needTool(t, "weechat-headless", "weechat-headless")
-	if !pythonPluginAnywhere() {
-		if inCI() {
-			t.Fatal("WeeChat's python plugin is missing, and CI=true: .ci/run must install weechat-python and weechat-plugins")
-		}
-		t.Skip("WeeChat's python plugin is missing: `sudo apt-get install weechat-plugins weechat-python` to run this test (CI installs it)")
-	}
+	weechat := needWeechatPython(t)
 	d, lobby := startTestDaemon(t, nil, nil)
 	addr := d.addrs()[0].String()
 	registerAccount(t, addr, "bob", "bobpassword")
@@ -65,7 +57,7 @@ func TestWeechatWhoxAndMonitor(t *testing.T) {
 	dir := t.TempDir()
 	dumper := filepath.Join(dir, "chatddump.py")
 	writeFile(t, dumper, weechatNickDump)
-	cmd := exec.Command(weechat, "--dir", dir, "--stdout", "-r", strings.Join([]string{
+	command := startWeechat(t, weechat, dir, []string{
 		"/set logger.file.flush_delay 0",
 		"/set irc.server_default.anti_flood_prio_high 0",
 		"/set irc.server_default.anti_flood_prio_low 0",
@@ -75,34 +67,9 @@ func TestWeechatWhoxAndMonitor(t *testing.T) {
 		"/server add chatd " + strings.Replace(addr, ":", "/", 1) + " -notls -nicks=carol -username=carol -realname=Carol",
 		`/set irc.server.chatd.capabilities "*,!away-notify"`,
 		"/connect chatd",
-	}, ";"))
-	out := newWatchedOutput()
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("weechat output:\n%s", out.String())
-		}
+	}, func() {
+		bob.expect("WeeChat's lobby JOIN", func(l string) bool { return strings.HasPrefix(l, ":carol!") && strings.HasSuffix(l, " JOIN "+lobby) })
 	})
-	bob.expect("WeeChat's lobby JOIN", func(l string) bool { return strings.HasPrefix(l, ":carol!") && strings.HasSuffix(l, " JOIN "+lobby) })
-	fifo := filepath.Join(dir, "weechat_fifo_"+strconv.Itoa(cmd.Process.Pid))
-	command := func(line string) {
-		t.Helper()
-		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatalf("WeeChat's FIFO: %v", err)
-		}
-		defer f.Close()
-		if _, err := f.WriteString("irc.server.chatd */" + line + "\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	// WHOX: WeeChat's nicklist has bob away, with his account.
 	dump := filepath.Join(dir, "nicks.txt")
